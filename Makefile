@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# smoothfs top-level build.  Plain GNU make: the kernel module must be
+# built by Kbuild (make), debhelper drives make natively, and the userspace
+# is a handful of small C units; see docs/development.md.
+#
+#   make                  module for $(KVER), library, daemon
+#   make check            dependencies, unit tests, then the VM suite on
+#                         every supported kernel (6.1 and 6.12)
+#   make vm-check KVER=…  the VM suite on one kernel (TESTS=… for a subset)
+#   make demo             the demonstration, in the VM
+#   make deb              Debian packages
+#   make install          userspace and the DKMS source tree into DESTDIR
+
+VERSION := $(shell cat VERSION)
+B := build
+
+# Kernels: every supported one installed (oldest first); KVER picks one.
+KVERS = $(shell tools/kernels)
+KVER ?= $(lastword $(KVERS))
+KDIR ?= /lib/modules/$(KVER)/build
+KMOD_DIR = $(B)/kmod/$(KVER)
+
+PREFIX ?= /usr
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+	-Wstrict-prototypes -Wno-unused-parameter
+BASE_CFLAGS := -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Iinclude/uapi
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SANITIZE)
+TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
+VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
+
+.PHONY: all module deps check check-built unit-check vm-check vm-check-all \
+	dkms-check demo deb install install-dkms clean
+
+all: module
+
+deps:
+	tools/deps
+
+# --- kernel module -------------------------------------------------------
+# Kbuild writes objects next to the sources, so each kernel gets its own
+# staged copy of src/kmod plus the uapi header, as DKMS lays it out.
+KMOD_SRCS := $(wildcard src/kmod/*.c src/kmod/*.h) src/kmod/Kbuild
+
+module: $(KMOD_DIR)/smoothfs.ko
+
+$(KMOD_DIR)/smoothfs.ko: $(KMOD_SRCS) include/uapi/linux/smoothfs.h VERSION
+	@test -n "$(KVER)" || { echo "no supported kernel headers installed: run tools/deps" >&2; exit 1; }
+	@mkdir -p $(KMOD_DIR)/include/uapi/linux
+	@cp -p $(KMOD_SRCS) VERSION $(KMOD_DIR)/
+	@cp -p include/uapi/linux/smoothfs.h $(KMOD_DIR)/include/uapi/linux/
+	$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) modules
+
+# --- unit tests (ASan + UBSan) -------------------------------------------
+UNIT_TESTS := $(B)/tests/test-uapi
+
+$(B)/tests/test-uapi: tests/unit/test-uapi.c include/uapi/linux/smoothfs.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LDLIBS)
+
+unit-check: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do \
+		echo "== $$t"; \
+		SEED_CONTRACT=tests/unit/seed-contract.txt $$t; \
+	done
+
+# --- VM suite ------------------------------------------------------------
+vm-check: module
+	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
+ifneq ($(TESTS),)
+	tests/vm/run -k $(KVER) $(TESTS)
+else
+	tests/vm/run -k $(KVER) -m direct $(VM_DIRECT_TESTS)
+	tests/vm/run -k $(KVER) -m systemd $(VM_SYSTEMD_TESTS)
+endif
+
+# make check must cover both supported series.
+vm-check-all:
+	@case " $(KVERS)" in *" 6.1."*) ;; *) echo "no 6.1 kernel installed (tools/deps)" >&2; exit 1 ;; esac
+	@case " $(KVERS)" in *" 6.12."*) ;; *) echo "no 6.12 kernel installed (tools/deps)" >&2; exit 1 ;; esac
+	@set -e; for k in $(KVERS); do $(MAKE) --no-print-directory vm-check KVER=$$k; done
+
+# Build the module through DKMS for every supported kernel, in a private
+# DKMS tree (nothing is installed on this machine).
+dkms-check:
+	@set -e; for k in $(KVERS); do \
+		tools/dkms-build $(VERSION) $$k $(B)/dkms; \
+	done
+
+# deps first: a sub-make then sees the kernels it installed.
+check: deps
+	@$(MAKE) --no-print-directory check-built
+
+check-built: unit-check dkms-check vm-check-all
+
+# --- demonstration ---------------------------------------------------------
+demo: deps
+	@$(MAKE) --no-print-directory module
+	tests/vm/run -k $(KVER) tests/vm/demo/demo.sh
+
+# --- packaging and installation --------------------------------------------
+deb: deps
+	dpkg-buildpackage -us -uc -b
+
+install: install-dkms
+
+# The DKMS source tree: what dkms.conf expects under /usr/src.
+install-dkms:
+	install -d $(DESTDIR)/usr/src/smoothfs-$(VERSION)/include/uapi/linux
+	install -m 644 $(KMOD_SRCS) $(DESTDIR)/usr/src/smoothfs-$(VERSION)/
+	install -m 644 VERSION $(DESTDIR)/usr/src/smoothfs-$(VERSION)/
+	install -m 644 include/uapi/linux/smoothfs.h $(DESTDIR)/usr/src/smoothfs-$(VERSION)/include/uapi/linux/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms/dkms.conf >$(DESTDIR)/usr/src/smoothfs-$(VERSION)/dkms.conf
+
+clean:
+	rm -rf $(B)

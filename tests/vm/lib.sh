@@ -1,0 +1,79 @@
+# Helpers for guest tests (bash).  Source it, then use plan/ok/is/...
+# Output is TAP; a test script exits non-zero only on a harness error.
+
+_tap_n=0
+_tap_failed=0
+
+plan() { echo "1..$1"; }
+
+# ok COND-STATUS DESCRIPTION: pass when the status is 0.
+ok() {
+	local status=$1
+	shift
+	_tap_n=$((_tap_n + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $_tap_n - $*"
+	else
+		echo "not ok $_tap_n - $*"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+}
+
+# run_ok DESCRIPTION -- CMD...: pass when CMD succeeds; show its output otherwise.
+run_ok() {
+	local desc=$1 out status
+	shift 2
+	out=$("$@" 2>&1)
+	status=$?
+	ok "$status" "$desc"
+	[ "$status" -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+	return "$status"
+}
+
+# run_fails ERRNO-TEXT DESCRIPTION -- CMD...: pass when CMD fails and its
+# output contains ERRNO-TEXT.
+run_fails() {
+	local want=$1 desc=$2 out status
+	shift 3
+	out=$("$@" 2>&1)
+	status=$?
+	if [ "$status" -ne 0 ] && printf '%s' "$out" | grep -qF -- "$want"; then
+		ok 0 "$desc"
+	else
+		ok 1 "$desc"
+		echo "# exit $status, expected failure with \"$want\", got: $out"
+	fi
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got: '$1'"
+		echo "#  want: '$2'"
+	fi
+}
+
+# Path of the guest disk with serial NAME (disk0, disk1, ...).
+vm_disk() {
+	local f
+	for f in /sys/block/vd*/serial; do
+		if [ "$(cat "$f")" = "$1" ]; then
+			f=${f%/serial}
+			echo "/dev/${f##*/}"
+			return 0
+		fi
+	done
+	echo "vm_disk: no disk with serial $1" >&2
+	return 1
+}
+
+load_smoothfs() {
+	grep -qw smoothfs /proc/modules || insmod "$SMOOTHFS_KO"
+}
+
+unload_smoothfs() {
+	! grep -qw smoothfs /proc/modules || rmmod smoothfs
+}
