@@ -36,7 +36,7 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
-.PHONY: all module deps check check-built unit-check vm-check vm-check-all \
+.PHONY: all module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	dkms-check demo deb install install-dkms clean
 
 all: module
@@ -81,6 +81,15 @@ else
 	tests/vm/run -k $(KVER) -m systemd $(VM_SYSTEMD_TESTS)
 endif
 
+# The harness's own test: it must fail bad tests and kernel warnings.
+SELFTEST_DIR = $(B)/selftest/$(KVER)
+
+vm-selftest: module
+	@mkdir -p $(SELFTEST_DIR)
+	@cp -p tests/vm/selftest/kwarn/* $(SELFTEST_DIR)/
+	$(MAKE) -s -C $(KDIR) M=$(abspath $(SELFTEST_DIR)) modules
+	tests/vm/selftest/check $(KVER)
+
 # make check must cover both supported series.
 vm-check-all:
 	@case " $(KVERS)" in *" 6.1."*) ;; *) echo "no 6.1 kernel installed (tools/deps)" >&2; exit 1 ;; esac
@@ -98,7 +107,7 @@ dkms-check:
 check: deps
 	@$(MAKE) --no-print-directory check-built
 
-check-built: unit-check dkms-check vm-check-all
+check-built: unit-check dkms-check vm-selftest vm-check-all
 
 # --- demonstration ---------------------------------------------------------
 demo: deps
@@ -106,8 +115,15 @@ demo: deps
 	tests/vm/run -k $(KVER) tests/vm/demo/demo.sh
 
 # --- packaging and installation --------------------------------------------
+# dpkg-buildpackage writes to the parent directory; collect the results.
 deb: deps
+	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
+		{ echo "debian/changelog and VERSION disagree" >&2; exit 1; }
 	dpkg-buildpackage -us -uc -b
+	@mkdir -p $(B)/deb
+	mv ../smoothfs*_$(VERSION)_*.deb ../smoothfs_$(VERSION)_*.buildinfo \
+		../smoothfs_$(VERSION)_*.changes $(B)/deb/
+	lintian --fail-on error $(B)/deb/smoothfs_$(VERSION)_*.changes
 
 install: install-dkms
 
