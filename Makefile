@@ -13,7 +13,8 @@
 #   make install          userspace and the DKMS source tree into DESTDIR
 
 VERSION := $(shell cat VERSION)
-B := build
+B ?= build
+export SMOOTHFS_BUILD_DIR = $(abspath $(B))
 
 # Kernels: every supported one installed (oldest first); KVER picks one.
 KVERS = $(shell tools/kernels)
@@ -28,18 +29,26 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-unused-parameter
-BASE_CFLAGS := -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Iinclude/uapi
+BASE_CFLAGS := -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -Iinclude/uapi \
+	-Isrc/libsmoothfs/include -Isrc/libsmoothfs
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SANITIZE)
-TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+LIB_PKGS := libnl-genl-3.0 libsystemd uuid
+LIB_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS))
+LIB_LDLIBS = $(shell pkg-config --libs $(LIB_PKGS))
+TEST_LDLIBS = $(shell pkg-config --libs cmocka) $(LIB_LDLIBS)
 
 VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
-.PHONY: all module deps check check-built unit-check vm-check vm-check-all vm-selftest \
+# Keep intermediate objects.
+.SECONDARY:
+
+.PHONY: all lib vm-progs module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	dkms-check demo deb install install-dkms clean
 
-all: module
+all: module lib
+
 
 deps:
 	tools/deps
@@ -58,21 +67,65 @@ $(KMOD_DIR)/smoothfs.ko: $(KMOD_SRCS) include/uapi/linux/smoothfs.h VERSION
 	@cp -p include/uapi/linux/smoothfs.h $(KMOD_DIR)/include/uapi/linux/
 	$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) modules
 
-# --- unit tests (ASan + UBSan) -------------------------------------------
-UNIT_TESTS := $(B)/tests/test-uapi
+# --- libsmoothfs ------------------------------------------------------------
+LIB_SONAME := libsmoothfs.so.1
+LIB_SO := $(B)/lib/$(LIB_SONAME).$(VERSION)
+LIB_SRCS := $(sort $(wildcard src/libsmoothfs/*.c))
+LIB_HDRS := $(wildcard src/libsmoothfs/*.h src/libsmoothfs/include/smoothfs/*.h) \
+	include/uapi/linux/smoothfs.h
+LIB_OBJS := $(patsubst src/libsmoothfs/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+LIB_ASAN_OBJS := $(patsubst src/libsmoothfs/%.c,$(B)/asan/lib/%.o,$(LIB_SRCS))
 
-$(B)/tests/test-uapi: tests/unit/test-uapi.c include/uapi/linux/smoothfs.h
+lib: $(B)/lib/libsmoothfs.so $(B)/lib/smoothfs.pc
+
+$(B)/lib/%.o: src/libsmoothfs/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LDLIBS)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=default $(LIB_CFLAGS) -c -o $@ $<
+
+$(LIB_SO): $(LIB_OBJS) src/libsmoothfs/libsmoothfs.sym
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=src/libsmoothfs/libsmoothfs.sym -Wl,--no-undefined \
+		-o $@ $(LIB_OBJS) $(LIB_LDLIBS)
+
+$(B)/lib/libsmoothfs.so: $(LIB_SO)
+	ln -sf $(notdir $(LIB_SO)) $(B)/lib/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $@
+
+LIBDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+$(B)/lib/smoothfs.pc: src/libsmoothfs/smoothfs.pc.in VERSION
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# --- unit tests (ASan + UBSan) -------------------------------------------
+# Tests link the library's objects directly, so they reach internal
+# (hidden) functions too.
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(sort $(wildcard tests/unit/test-*.c)))
+
+$(B)/asan/lib/%.o: src/libsmoothfs/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(LIB_ASAN_OBJS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(LIB_CFLAGS) -Itests/unit -o $@ $< $(LIB_ASAN_OBJS) $(TEST_LDLIBS)
 
 unit-check: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; \
-		SEED_CONTRACT=tests/unit/seed-contract.txt $$t; \
+		SEED_CONTRACT=tests/unit/seed-contract.txt TESTS_DIR=tests/unit $$t; \
 	done
 
+# --- programs the VM tests run (linked against the built library) --------
+VM_PROGS := $(patsubst tests/vm/prog/%.c,$(B)/vm-progs/%,$(sort $(wildcard tests/vm/prog/*.c)))
+
+$(B)/vm-progs/%: tests/vm/prog/%.c $(B)/lib/libsmoothfs.so
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< -L$(B)/lib -Wl,-rpath,$(abspath $(B)/lib) -lsmoothfs
+
+vm-progs: $(VM_PROGS)
+
 # --- VM suite ------------------------------------------------------------
-vm-check: module
+vm-check: module vm-progs
 	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
 ifneq ($(TESTS),)
 	tests/vm/run -k $(KVER) $(TESTS)
