@@ -69,7 +69,7 @@ $(KMOD_DIR)/smoothfs.ko: $(KMOD_SRCS) include/uapi/linux/smoothfs.h VERSION
 
 # --- libsmoothfs ------------------------------------------------------------
 LIB_SONAME := libsmoothfs.so.1
-LIB_SO := $(B)/lib/$(LIB_SONAME).$(VERSION)
+LIB_SO := $(B)/lib/$(LIB_SONAME).0.0
 LIB_SRCS := $(sort $(wildcard src/libsmoothfs/*.c))
 LIB_HDRS := $(wildcard src/libsmoothfs/*.h src/libsmoothfs/include/smoothfs/*.h) \
 	include/uapi/linux/smoothfs.h
