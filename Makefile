@@ -12,6 +12,7 @@
 #   make deb              Debian packages
 #   make install          userspace and the DKMS source tree into DESTDIR
 
+SHELL := /bin/bash
 VERSION := $(shell cat VERSION)
 B ?= build
 export SMOOTHFS_BUILD_DIR = $(abspath $(B))
@@ -44,7 +45,7 @@ VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 # Keep intermediate objects.
 .SECONDARY:
 
-.PHONY: all lib vm-progs module deps check check-built unit-check vm-check vm-check-all vm-selftest \
+.PHONY: all lib vm-progs fuzz module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	dkms-check demo deb install install-dkms clean
 
 all: module lib
@@ -109,10 +110,37 @@ $(B)/tests/%: tests/unit/%.c $(LIB_ASAN_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(LIB_CFLAGS) -Itests/unit -o $@ $< $(LIB_ASAN_OBJS) $(TEST_LDLIBS)
 
-unit-check: $(UNIT_TESTS)
+# The documented example must keep compiling against the public header.
+$(B)/examples/%: docs/examples/%.c $(B)/lib/libsmoothfs.so
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< -L$(B)/lib -lsmoothfs
+
+unit-check: $(UNIT_TESTS) $(B)/examples/watch-events
 	@set -e; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; \
 		SEED_CONTRACT=tests/unit/seed-contract.txt TESTS_DIR=tests/unit $$t; \
+	done
+
+# --- fuzzing (clang libFuzzer) -------------------------------------------
+# make fuzz FUZZ_SECONDS=600 runs each target for that long, keeping its
+# corpus in build/fuzz/ (seeded from tests/fuzz/corpus/<target>/).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.c)))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude/uapi -Isrc/libsmoothfs/include \
+	-Isrc/libsmoothfs -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(LIB_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIB_LDLIBS)
+
+fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(B)/fuzz/corpus-$$t; \
+		seeds=; [ -d tests/fuzz/corpus/$$t ] && seeds=tests/fuzz/corpus/$$t; \
+		echo "== $$t for $(FUZZ_SECONDS)s"; \
+		$(B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(B)/fuzz/corpus-$$t $$seeds 2>&1 | grep -E '^(stat::|#[0-9]+.*DONE|==[0-9]+==|SUMMARY|Done)' ; \
+		test $${PIPESTATUS[0]} -eq 0; \
 	done
 
 # --- programs the VM tests run (linked against the built library) --------
