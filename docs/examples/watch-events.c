@@ -13,8 +13,10 @@ int main(void)
 	int r;
 
 	r = smoothfs_client_open(&c);
-	if (r == SMOOTHFS_ERR_NOT_LOADED)
-		return fprintf(stderr, "smoothfs module not loaded\n"), 1;
+	if (r == SMOOTHFS_ERR_NOT_LOADED) {
+		fprintf(stderr, "smoothfs module not loaded\n");
+		return 1;
+	}
 	if (r >= 0)
 		r = smoothfs_subscribe(c);
 	while (r >= 0 || r == -ENOBUFS) {
