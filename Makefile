@@ -42,11 +42,8 @@ TEST_LDLIBS = $(shell pkg-config --libs cmocka) $(LIB_LDLIBS)
 VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
-# Keep intermediate objects.
-.SECONDARY:
-
 .PHONY: all lib vm-progs fuzz module deps check check-built unit-check vm-check vm-check-all vm-selftest \
-	dkms-check demo deb install install-dkms clean
+	dkms-check demo deb install install-lib install-dkms clean
 
 all: module lib
 
@@ -143,6 +140,9 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
 		test $${PIPESTATUS[0]} -eq 0; \
 	done
 
+# Objects made by pattern rules are intermediate to make; keep them.
+.SECONDARY: $(LIB_OBJS) $(LIB_ASAN_OBJS)
+
 # --- programs the VM tests run (linked against the built library) --------
 VM_PROGS := $(patsubst tests/vm/prog/%.c,$(B)/vm-progs/%,$(sort $(wildcard tests/vm/prog/*.c)))
 
@@ -206,7 +206,21 @@ deb: deps
 		../smoothfs_$(VERSION)_*.changes $(B)/deb/
 	lintian --fail-on error $(B)/deb/smoothfs_$(VERSION)_*.changes
 
-install: install-dkms
+install: install-lib install-dkms
+
+INCLUDEDIR := $(PREFIX)/include
+MANDIR := $(PREFIX)/share/man
+
+install-lib: lib
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/smoothfs/uapi/linux \
+		$(DESTDIR)$(MANDIR)/man3
+	install -m 644 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libsmoothfs.so
+	install -m 644 $(B)/lib/smoothfs.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 src/libsmoothfs/include/smoothfs/smoothfs.h $(DESTDIR)$(INCLUDEDIR)/smoothfs/
+	install -m 644 include/uapi/linux/smoothfs.h $(DESTDIR)$(INCLUDEDIR)/smoothfs/uapi/linux/
+	install -m 644 man/smoothfs.3 $(DESTDIR)$(MANDIR)/man3/
 
 # The DKMS source tree: what dkms.conf expects under /usr/src.
 install-dkms:
