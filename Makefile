@@ -42,7 +42,7 @@ TEST_LDLIBS = $(shell pkg-config --libs cmocka) $(LIB_LDLIBS)
 VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
-.PHONY: all lib vm-progs fuzz module deps check check-built unit-check vm-check vm-check-all vm-selftest \
+.PHONY: all lib vm-progs fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	dkms-check demo deb install install-lib install-dkms clean
 
 all: module lib
@@ -184,11 +184,15 @@ dkms-check:
 		tools/dkms-build $(VERSION) $$k $(B)/dkms; \
 	done
 
+# Kernel coding style (checkpatch --strict) over the module sources.
+checkpatch:
+	tools/checkpatch
+
 # deps first: a sub-make then sees the kernels it installed.
 check: deps
 	@$(MAKE) --no-print-directory check-built
 
-check-built: unit-check dkms-check vm-selftest vm-check-all
+check-built: checkpatch unit-check dkms-check vm-selftest vm-check-all
 
 # --- demonstration ---------------------------------------------------------
 demo: deps

@@ -17,8 +17,6 @@
 #error "smoothfs supports the 6.1.y and 6.12.y kernel series only"
 #endif
 
-#define SMOOTHFS_NEW_VFS (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
-
 /*
  * Only CAP_SYS_ADMIN may subscribe to events: heat samples reveal which
  * files are being used.  6.1.y has the restriction either as a flag or,
