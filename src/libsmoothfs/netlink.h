@@ -144,4 +144,14 @@ _hidden_ int smoothfs__reply_feed(struct smoothfs__reply *r, const void *buf, si
 _hidden_ int smoothfs__client_new_fds(int fd, int ev_fd, uint16_t family, uint32_t seq,
 				      smoothfs_client **ret);
 
+/*
+ * Calls fn for each netlink message of a datagram; -EBADMSG when a header
+ * is truncated or an nlmsg_len leaves the datagram.  Stops early when
+ * *stop (if not NULL) becomes true.
+ */
+struct nlmsghdr;
+typedef int (*smoothfs__msg_fn)(void *userdata, const uint8_t *msg, const struct nlmsghdr *nlh);
+_hidden_ int smoothfs__walk_msgs(const void *buf, size_t len, const bool *stop,
+				 smoothfs__msg_fn fn, void *userdata);
+
 #endif /* SMOOTHFS_NETLINK_H */
