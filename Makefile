@@ -112,7 +112,8 @@ $(B)/examples/%: docs/examples/%.c $(B)/lib/libsmoothfs.so
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< -L$(B)/lib -lsmoothfs
 
-unit-check: $(UNIT_TESTS) $(B)/examples/watch-events
+unit-check: $(UNIT_TESTS) $(B)/examples/watch-events $(B)/lib/libsmoothfs.so
+	tools/check-exports $(B)/lib/libsmoothfs.so
 	@set -e; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; \
 		SEED_CONTRACT=tests/unit/seed-contract.txt TESTS_DIR=tests/unit $$t; \
