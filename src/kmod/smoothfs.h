@@ -1,21 +1,112 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * smoothfs: a tiered stacking filesystem.  Declarations shared between the
- * files of the module, in file order.
+ * smoothfs: a tiered stacking filesystem.  Private structures and the
+ * declarations shared between the files of the module, in file order.
  */
 #ifndef _SMOOTHFS_H
 #define _SMOOTHFS_H
 
 #include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/path.h>
+#include <linux/uuid.h>
 #include <linux/smoothfs.h>
 
 #include "compat.h"
+
+/* One storage tier of a pool; rank = position, 0 is the fastest. */
+struct smoothfs_tier {
+	struct path root;
+	char *path;		/* as given at mount (show_options, events) */
+	unsigned int rank;
+	u32 caps;		/* SMOOTHFS_TIER_CAP_* */
+};
+
+struct smoothfs_sb_info {
+	struct super_block *sb;
+	char *pool;
+	uuid_t uuid;
+	unsigned int ntiers;
+	struct smoothfs_tier tiers[SMOOTHFS_MAX_TIERS];
+	/* Lower objects are reached with the mounter's credentials. */
+	const struct cred *creator_cred;
+	struct list_head pool_node;	/* on the registry while mounted */
+};
+
+/*
+ * Per dentry: the lower dentry on each tier where the object exists
+ * (directories may exist on several tiers; other objects on one).
+ */
+struct smoothfs_entry {
+	struct dentry *lower[SMOOTHFS_MAX_TIERS];
+};
+
+/* Each smoothfs inode maps to exactly one lower object on one tier. */
+struct smoothfs_inode {
+	struct inode vfs_inode;
+	struct path lower;
+	unsigned int tier;
+	u8 oid[SMOOTHFS_OID_LEN];
+};
+
+static inline struct smoothfs_sb_info *SMOOTHFS_SB(const struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline struct smoothfs_inode *SMOOTHFS_I(const struct inode *inode)
+{
+	return container_of(inode, struct smoothfs_inode, vfs_inode);
+}
+
+static inline struct smoothfs_entry *SMOOTHFS_E(const struct dentry *dentry)
+{
+	return dentry->d_fsdata;
+}
+
+/* dentry.c */
+extern const struct dentry_operations smoothfs_dentry_ops;
+struct smoothfs_entry *smoothfs_entry_alloc(void);
+void smoothfs_entry_free(struct smoothfs_entry *entry);
+
+/* dir.c */
+extern const struct inode_operations smoothfs_dir_iops;
+extern const struct file_operations smoothfs_dir_fops;
+
+/* file.c */
+int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);
+extern const struct inode_operations smoothfs_file_iops;
+extern const struct file_operations smoothfs_file_fops;
+
+/* inode.c */
+int smoothfs_inode_cache_init(void);
+void smoothfs_inode_cache_exit(void);
+struct inode *smoothfs_alloc_inode(struct super_block *sb);
+void smoothfs_free_inode(struct inode *inode);
+void smoothfs_evict_inode(struct inode *inode);
+struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
+			    unsigned int tier, const u8 *oid);
+int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
+		     struct kstat *stat, u32 request_mask, unsigned int flags);
 
 /* netlink.c */
 int smoothfs_netlink_init(void);
 void smoothfs_netlink_exit(void);
 
+/* oid.c */
+int smoothfs_oid_get(struct smoothfs_sb_info *sbi, const struct path *lower,
+		     u8 oid[SMOOTHFS_OID_LEN]);
+
+/* pool.c */
+int smoothfs_pool_register(struct smoothfs_sb_info *sbi);
+void smoothfs_pool_unregister(struct smoothfs_sb_info *sbi);
+
 /* super.c */
 extern struct file_system_type smoothfs_fs_type;
+
+/* tier.c */
+int smoothfs_tiers_open(struct fs_context *fc, struct smoothfs_sb_info *sbi,
+			char *const *paths, unsigned int n);
+void smoothfs_tiers_close(struct smoothfs_sb_info *sbi);
 
 #endif /* _SMOOTHFS_H */
