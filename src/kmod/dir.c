@@ -365,6 +365,12 @@ static loff_t smoothfs_dir_llseek(struct file *file, loff_t offset, int whence)
 
 const struct inode_operations smoothfs_dir_iops = {
 	.lookup		= smoothfs_lookup,
+	.create		= smoothfs_create,
+	.mkdir		= smoothfs_mkdir,
+	.mknod		= smoothfs_mknod,
+	.symlink	= smoothfs_symlink,
+	.unlink		= smoothfs_unlink,
+	.rmdir		= smoothfs_rmdir,
 	.getattr	= smoothfs_getattr,
 	.setattr	= smoothfs_setattr,
 };

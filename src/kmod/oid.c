@@ -55,6 +55,13 @@ static int smoothfs_oid_write(const struct path *lower, const u8 oid[SMOOTHFS_OI
 	return err;
 }
 
+/* Give a new lower object a fresh OID (caller holds the mounter's creds). */
+int smoothfs_oid_assign(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN])
+{
+	smoothfs_oid_mint(oid);
+	return smoothfs_oid_write(lower, oid);
+}
+
 /* The OID of a lower object, minting and storing one if it has none. */
 int smoothfs_oid_get(struct smoothfs_sb_info *sbi, const struct path *lower,
 		     u8 oid[SMOOTHFS_OID_LEN])

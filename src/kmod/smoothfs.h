@@ -7,7 +7,9 @@
 #define _SMOOTHFS_H
 
 #include <linux/fs.h>
+#include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/uuid.h>
 #include <linux/smoothfs.h>
@@ -20,6 +22,11 @@ struct smoothfs_tier {
 	char *path;		/* as given at mount (show_options, events) */
 	unsigned int rank;
 	u32 caps;		/* SMOOTHFS_TIER_CAP_* */
+	/* Free space, refreshed at most once a second for placement. */
+	unsigned long space_checked;	/* jiffies; 0: never */
+	u64 avail_bytes;
+	u64 reserve_bytes;
+	unsigned int reserve_pct;	/* kept free for files already here */
 };
 
 struct smoothfs_sb_info {
@@ -31,6 +38,10 @@ struct smoothfs_sb_info {
 	/* Lower objects are reached with the mounter's credentials. */
 	const struct cred *creator_cred;
 	struct list_head pool_node;	/* on the registry while mounted */
+	/* Serialises creating directory copies on other tiers. */
+	struct mutex materialize_lock;
+	atomic64_t spills;
+	bool any_spill;
 };
 
 /*
@@ -89,13 +100,28 @@ struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
 int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 		     struct kstat *stat, u32 request_mask, unsigned int flags);
 
+/* namei.c */
+int smoothfs_create(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
+		    umode_t mode, bool excl);
+int smoothfs_mkdir(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
+		   umode_t mode);
+int smoothfs_mknod(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
+		   umode_t mode, dev_t rdev);
+int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
+		     const char *target);
+int smoothfs_unlink(struct inode *dir, struct dentry *dentry);
+int smoothfs_rmdir(struct inode *dir, struct dentry *dentry);
+
 /* netlink.c */
+void smoothfs_event_spill(struct smoothfs_sb_info *sbi, const u8 *oid,
+			  unsigned int from, unsigned int to, u64 size);
 int smoothfs_netlink_init(void);
 void smoothfs_netlink_exit(void);
 
 /* oid.c */
 int smoothfs_oid_get(struct smoothfs_sb_info *sbi, const struct path *lower,
 		     u8 oid[SMOOTHFS_OID_LEN]);
+int smoothfs_oid_assign(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN]);
 
 /* pool.c */
 int smoothfs_pool_register(struct smoothfs_sb_info *sbi);
@@ -108,5 +134,6 @@ extern struct file_system_type smoothfs_fs_type;
 int smoothfs_tiers_open(struct fs_context *fc, struct smoothfs_sb_info *sbi,
 			char *const *paths, unsigned int n);
 void smoothfs_tiers_close(struct smoothfs_sb_info *sbi);
+bool smoothfs_tier_has_room(struct smoothfs_tier *tier);
 
 #endif /* _SMOOTHFS_H */

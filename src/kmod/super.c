@@ -233,6 +233,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&sbi->pool_node);
+	mutex_init(&sbi->materialize_lock);
 	sbi->sb = sb;
 	sb->s_fs_info = sbi;
 	sbi->pool = ctx->pool;

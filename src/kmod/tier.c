@@ -6,7 +6,9 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/jiffies.h>
 #include <linux/slab.h>
+#include <linux/statfs.h>
 #include <linux/xattr.h>
 
 #include "smoothfs.h"
@@ -97,6 +99,7 @@ int smoothfs_tiers_open(struct fs_context *fc, struct smoothfs_sb_info *sbi,
 		struct smoothfs_tier *tier = &sbi->tiers[i];
 
 		tier->rank = i;
+		tier->reserve_pct = 5;
 		tier->path = kstrdup(paths[i], GFP_KERNEL);
 		if (!tier->path)
 			return -ENOMEM;
@@ -123,4 +126,24 @@ void smoothfs_tiers_close(struct smoothfs_sb_info *sbi)
 		path_put(&tier->root);
 		kfree(tier->path);
 	}
+}
+
+/*
+ * Whether new files may go to this tier: its free space is above its
+ * reserve.  statfs runs at most once a second per tier, not per create.
+ */
+bool smoothfs_tier_has_room(struct smoothfs_tier *tier)
+{
+	unsigned long checked = READ_ONCE(tier->space_checked);
+	struct kstatfs st;
+
+	if (!checked || time_after(jiffies, checked + HZ)) {
+		if (!vfs_statfs(&tier->root, &st)) {
+			WRITE_ONCE(tier->avail_bytes, st.f_bavail * st.f_bsize);
+			WRITE_ONCE(tier->reserve_bytes,
+				   div_u64(st.f_blocks * st.f_bsize, 100) * tier->reserve_pct);
+		}
+		WRITE_ONCE(tier->space_checked, jiffies ?: 1);
+	}
+	return READ_ONCE(tier->avail_bytes) > READ_ONCE(tier->reserve_bytes);
 }
