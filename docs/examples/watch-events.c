@@ -19,12 +19,12 @@ int main(void)
 	}
 	if (r >= 0)
 		r = smoothfs_subscribe(c);
-	while (r >= 0 || r == -ENOBUFS) {
+	while (r >= 0 || r == -ENOBUFS || r == -EBADMSG) {
 		if (r == -ENOBUFS)
 			fprintf(stderr, "events lost; a daemon would resynchronise now\n");
 		r = smoothfs_receive(c, -1, &ev);
 		if (r < 0)
-			continue;
+			continue;	/* -EBADMSG: that one was malformed; go on */
 		smoothfs_uuid_to_string(&ev->pool_uuid, pool);
 		printf("pool %s: event %u", pool, ev->type);
 		if (ev->type == SMOOTHFS_EVENT_HEAT_SAMPLE)

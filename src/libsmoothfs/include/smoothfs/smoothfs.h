@@ -94,8 +94,9 @@ smoothfs_client *smoothfs_client_close(smoothfs_client *c);
 
 /*
  * Why the last failed call on this client failed: the kernel's extack
- * message when it sent one, otherwise a description of the errno.  The
- * string is valid until the next call on the client from this thread.
+ * message when it sent one, otherwise a description of the errno ("" if
+ * this thread has had no failure on it).  Kept per client and per thread:
+ * the string is valid until the next call on the client from this thread.
  */
 const char *smoothfs_client_last_error(smoothfs_client *c);
 
@@ -213,22 +214,28 @@ struct smoothfs_event {
 /*
  * Joins the "events" multicast group on a second socket, so events never
  * interleave with command replies.  Needs CAP_SYS_ADMIN (-EPERM otherwise).
+ * Subscribing again is a no-op.
  */
 int smoothfs_subscribe(smoothfs_client *c);
 
 /*
  * The event socket's file descriptor (for poll, epoll, sd-event): it
- * polls readable when smoothfs_receive() has something to return.
+ * polls readable when smoothfs_receive() has something to return.  One
+ * datagram may carry several events, queued in the client: once it polls
+ * readable, call smoothfs_receive(c, 0, ...) until -EAGAIN.
  * -EBADF before smoothfs_subscribe().
  */
 int smoothfs_event_fd(smoothfs_client *c);
 
 /*
- * The next event.  timeout_ms < 0 waits, 0 polls (-EAGAIN when there is
- * none), > 0 waits at most that long (-ETIMEDOUT).  Unknown event types
- * and attributes are skipped.  -ENOBUFS means the kernel dropped events
- * because the socket overflowed: resynchronise (smoothfs_list_pools(),
- * smoothfs_inspect()) and carry on; the subscription stays.
+ * The next event: 0 and *ret (free it with smoothfs_event_free()).
+ * timeout_ms < 0 waits, 0 polls (-EAGAIN when there is none), > 0 waits
+ * at most that long (-ETIMEDOUT).  Unknown event types and attributes are
+ * skipped; a malformed event is -EBADMSG in its place (the next call goes
+ * on with the following one).  -EBADF before smoothfs_subscribe().
+ * -ENOBUFS means the kernel dropped events because the socket overflowed:
+ * resynchronise (smoothfs_list_pools(), smoothfs_inspect()) and carry on;
+ * the subscription stays.
  */
 int smoothfs_receive(smoothfs_client *c, int timeout_ms, struct smoothfs_event **ret);
 
