@@ -175,3 +175,22 @@ int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 	stat->ino = inode->i_ino;
 	return 0;
 }
+
+/* The in-memory inode of an OID, referenced, or NULL. */
+struct inode *smoothfs_ilookup(struct super_block *sb, const u8 *oid)
+{
+	return ilookup5(sb, xxh64(oid, SMOOTHFS_OID_LEN, 0), smoothfs_inode_test, (void *)oid);
+}
+
+/* The path of @inode inside the pool (one of its names), in @buf. */
+char *smoothfs_rel_path(struct inode *inode, char *buf, int buflen)
+{
+	struct dentry *alias = d_find_alias(inode);
+	char *path;
+
+	if (!alias)
+		return ERR_PTR(-ENOENT);
+	path = dentry_path_raw(alias, buf, buflen);
+	dput(alias);
+	return path;
+}

@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/uuid.h>
+#include <linux/xxhash.h>
 #include <linux/smoothfs.h>
 
 #include "compat.h"
@@ -42,6 +43,7 @@ struct smoothfs_sb_info {
 	struct mutex materialize_lock;
 	atomic64_t spills;
 	bool any_spill;
+	bool mounted;		/* MOUNT_READY was sent */
 };
 
 /*
@@ -63,6 +65,12 @@ struct smoothfs_inode {
 static inline struct smoothfs_sb_info *SMOOTHFS_SB(const struct super_block *sb)
 {
 	return sb->s_fs_info;
+}
+
+/* The pool's 32-bit filesystem id in events. */
+static inline u32 smoothfs_fsid(const struct smoothfs_sb_info *sbi)
+{
+	return xxh32(&sbi->uuid, sizeof(sbi->uuid), 0);
 }
 
 static inline struct smoothfs_inode *SMOOTHFS_I(const struct inode *inode)
@@ -99,6 +107,8 @@ struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
 			    unsigned int tier, const u8 *oid);
 int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 		     struct kstat *stat, u32 request_mask, unsigned int flags);
+struct inode *smoothfs_ilookup(struct super_block *sb, const u8 *oid);
+char *smoothfs_rel_path(struct inode *inode, char *buf, int buflen);
 
 /* namei.c */
 int smoothfs_create(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
@@ -115,6 +125,8 @@ int smoothfs_rmdir(struct inode *dir, struct dentry *dentry);
 /* netlink.c */
 void smoothfs_event_spill(struct smoothfs_sb_info *sbi, const u8 *oid,
 			  unsigned int from, unsigned int to, u64 size);
+void smoothfs_event_mount_ready(struct smoothfs_sb_info *sbi);
+void smoothfs_event_pool_unmounted(struct smoothfs_sb_info *sbi);
 int smoothfs_netlink_init(void);
 void smoothfs_netlink_exit(void);
 
@@ -126,6 +138,13 @@ int smoothfs_oid_assign(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN]);
 /* pool.c */
 int smoothfs_pool_register(struct smoothfs_sb_info *sbi);
 void smoothfs_pool_unregister(struct smoothfs_sb_info *sbi);
+struct smoothfs_sb_info *smoothfs_pool_get(const void *uuid);
+void smoothfs_pool_put(struct smoothfs_sb_info *sbi);
+struct netlink_callback;
+struct genl_family;
+int smoothfs_pools_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			int (*fill)(struct sk_buff *skb, const void *sbi),
+			const struct genl_family *family);
 
 /* super.c */
 extern struct file_system_type smoothfs_fs_type;

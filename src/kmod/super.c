@@ -124,8 +124,11 @@ static void smoothfs_put_super_info(struct smoothfs_sb_info *sbi)
 {
 	if (!sbi)
 		return;
-	if (!list_empty(&sbi->pool_node))
+	if (!list_empty(&sbi->pool_node)) {
 		smoothfs_pool_unregister(sbi);
+		if (sbi->mounted)
+			smoothfs_event_pool_unmounted(sbi);
+	}
 	smoothfs_tiers_close(sbi);
 	if (sbi->creator_cred)
 		put_cred(sbi->creator_cred);
@@ -262,7 +265,12 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_time_gran = 1;
 	sb->s_stack_depth = depth + 1;
 	smoothfs_set_sb_uuid(sb, &sbi->uuid);
-	return smoothfs_make_root(sb);
+	err = smoothfs_make_root(sb);
+	if (err)
+		return err;
+	sbi->mounted = true;
+	smoothfs_event_mount_ready(sbi);
+	return 0;
 }
 
 static int smoothfs_get_tree(struct fs_context *fc)
