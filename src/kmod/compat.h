@@ -7,6 +7,8 @@
 #ifndef _SMOOTHFS_COMPAT_H
 #define _SMOOTHFS_COMPAT_H
 
+#include <linux/fs.h>
+#include <linux/mount.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 
@@ -16,6 +18,42 @@
 	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
 #error "smoothfs supports the 6.1.y and 6.12.y kernel series only"
 #endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+typedef struct mnt_idmap smoothfs_idmap_t;
+#define SMOOTHFS_NOP_IDMAP (&nop_mnt_idmap)
+#define smoothfs_fillattr(idmap, mask, inode, stat) \
+	generic_fillattr(idmap, mask, inode, stat)
+#define smoothfs_set_sb_uuid(sb, uuid) \
+	super_set_uuid(sb, (const u8 *)(uuid), sizeof(uuid_t))
+/* vfs_iter_write() takes freeze protection itself since 6.8. */
+#define smoothfs_lower_write_start(file) do { } while (0)
+#define smoothfs_lower_write_end(file) do { } while (0)
+#else
+typedef struct user_namespace smoothfs_idmap_t;
+#define SMOOTHFS_NOP_IDMAP (&init_user_ns)
+#define smoothfs_fillattr(idmap, mask, inode, stat) \
+	generic_fillattr(idmap, inode, stat)
+#define smoothfs_set_sb_uuid(sb, uuid) uuid_copy(&(sb)->s_uuid, uuid)
+#define smoothfs_lower_write_start(file) file_start_write(file)
+#define smoothfs_lower_write_end(file) file_end_write(file)
+#endif
+
+/*
+ * 6.12 passes AT_GETATTR_NOSEC to ->getattr for in-kernel callers (nfsd,
+ * IMA); vfs_getattr() then refuses with a WARN, so pass it on correctly.
+ */
+#ifndef AT_GETATTR_NOSEC
+#define AT_GETATTR_NOSEC 0
+#endif
+
+static inline int smoothfs_lower_getattr(const struct path *path, struct kstat *stat,
+					 u32 mask, unsigned int flags)
+{
+	if (flags & AT_GETATTR_NOSEC)
+		return vfs_getattr_nosec(path, stat, mask, flags);
+	return vfs_getattr(path, stat, mask, flags);
+}
 
 /*
  * Only CAP_SYS_ADMIN may subscribe to events: heat samples reveal which

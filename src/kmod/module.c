@@ -15,9 +15,13 @@ static int __init smoothfs_init(void)
 {
 	int err;
 
-	err = smoothfs_netlink_init();
+	err = smoothfs_inode_cache_init();
 	if (err)
 		return err;
+
+	err = smoothfs_netlink_init();
+	if (err)
+		goto out_cache;
 
 	err = register_filesystem(&smoothfs_fs_type);
 	if (err)
@@ -28,6 +32,8 @@ static int __init smoothfs_init(void)
 
 out_netlink:
 	smoothfs_netlink_exit();
+out_cache:
+	smoothfs_inode_cache_exit();
 	return err;
 }
 
@@ -35,6 +41,7 @@ static void __exit smoothfs_exit(void)
 {
 	unregister_filesystem(&smoothfs_fs_type);
 	smoothfs_netlink_exit();
+	smoothfs_inode_cache_exit();
 }
 
 module_init(smoothfs_init);

@@ -1,21 +1,158 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * smoothfs: a tiered stacking filesystem.  Declarations shared between the
- * files of the module, in file order.
+ * smoothfs: a tiered stacking filesystem.  Private structures and the
+ * declarations shared between the files of the module, in file order.
  */
 #ifndef _SMOOTHFS_H
 #define _SMOOTHFS_H
 
 #include <linux/fs.h>
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/path.h>
+#include <linux/uuid.h>
+#include <linux/xxhash.h>
 #include <linux/smoothfs.h>
 
 #include "compat.h"
 
+/* One storage tier of a pool; rank = position, 0 is the fastest. */
+struct smoothfs_tier {
+	struct path root;
+	char *path;		/* as given at mount (show_options, events) */
+	unsigned int rank;
+	u32 caps;		/* SMOOTHFS_TIER_CAP_* */
+	/* Free space, refreshed at most once a second for placement. */
+	unsigned long space_checked;	/* jiffies; 0: never */
+	u64 avail_bytes;
+	u64 reserve_bytes;
+	unsigned int reserve_pct;	/* kept free for files already here */
+};
+
+struct smoothfs_sb_info {
+	struct super_block *sb;
+	char *pool;
+	uuid_t uuid;
+	unsigned int ntiers;
+	struct smoothfs_tier tiers[SMOOTHFS_MAX_TIERS];
+	/* Lower objects are reached with the mounter's credentials. */
+	const struct cred *creator_cred;
+	struct list_head pool_node;	/* on the registry while mounted */
+	/* Serialises creating directory copies on other tiers. */
+	struct mutex materialize_lock;
+	atomic64_t spills;
+	bool any_spill;
+	bool mounted;		/* MOUNT_READY was sent */
+};
+
+/*
+ * Per dentry: the lower dentry on each tier where the object exists
+ * (directories may exist on several tiers; other objects on one).
+ */
+struct smoothfs_entry {
+	struct dentry *lower[SMOOTHFS_MAX_TIERS];
+};
+
+/* Each smoothfs inode maps to exactly one lower object on one tier. */
+struct smoothfs_inode {
+	struct inode vfs_inode;
+	struct path lower;
+	unsigned int tier;
+	u8 oid[SMOOTHFS_OID_LEN];
+};
+
+static inline struct smoothfs_sb_info *SMOOTHFS_SB(const struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+/* The pool's 32-bit filesystem id in events. */
+static inline u32 smoothfs_fsid(const struct smoothfs_sb_info *sbi)
+{
+	return xxh32(&sbi->uuid, sizeof(sbi->uuid), 0);
+}
+
+static inline struct smoothfs_inode *SMOOTHFS_I(const struct inode *inode)
+{
+	return container_of(inode, struct smoothfs_inode, vfs_inode);
+}
+
+static inline struct smoothfs_entry *SMOOTHFS_E(const struct dentry *dentry)
+{
+	return dentry->d_fsdata;
+}
+
+/* dentry.c */
+extern const struct dentry_operations smoothfs_dentry_ops;
+struct smoothfs_entry *smoothfs_entry_alloc(void);
+void smoothfs_entry_free(struct smoothfs_entry *entry);
+
+/* dir.c */
+extern const struct inode_operations smoothfs_dir_iops;
+extern const struct file_operations smoothfs_dir_fops;
+
+/* file.c */
+int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);
+extern const struct inode_operations smoothfs_file_iops;
+extern const struct file_operations smoothfs_file_fops;
+
+/* inode.c */
+int smoothfs_inode_cache_init(void);
+void smoothfs_inode_cache_exit(void);
+struct inode *smoothfs_alloc_inode(struct super_block *sb);
+void smoothfs_free_inode(struct inode *inode);
+void smoothfs_evict_inode(struct inode *inode);
+struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
+			    unsigned int tier, const u8 *oid);
+int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
+		     struct kstat *stat, u32 request_mask, unsigned int flags);
+struct inode *smoothfs_ilookup(struct super_block *sb, const u8 *oid);
+char *smoothfs_rel_path(struct inode *inode, char *buf, int buflen);
+
+/* namei.c */
+int smoothfs_create(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
+		    umode_t mode, bool excl);
+int smoothfs_mkdir(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
+		   umode_t mode);
+int smoothfs_mknod(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
+		   umode_t mode, dev_t rdev);
+int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
+		     const char *target);
+int smoothfs_unlink(struct inode *dir, struct dentry *dentry);
+int smoothfs_rmdir(struct inode *dir, struct dentry *dentry);
+
 /* netlink.c */
+void smoothfs_event_spill(struct smoothfs_sb_info *sbi, const u8 *oid,
+			  unsigned int from, unsigned int to, u64 size);
+void smoothfs_event_mount_ready(struct smoothfs_sb_info *sbi);
+void smoothfs_event_pool_unmounted(struct smoothfs_sb_info *sbi);
 int smoothfs_netlink_init(void);
 void smoothfs_netlink_exit(void);
 
+/* oid.c */
+int smoothfs_oid_get(struct smoothfs_sb_info *sbi, const struct path *lower,
+		     u8 oid[SMOOTHFS_OID_LEN]);
+int smoothfs_oid_assign(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN]);
+
+/* pool.c */
+int smoothfs_pool_register(struct smoothfs_sb_info *sbi);
+void smoothfs_pool_unregister(struct smoothfs_sb_info *sbi);
+struct smoothfs_sb_info *smoothfs_pool_get(const void *uuid);
+void smoothfs_pool_put(struct smoothfs_sb_info *sbi);
+struct netlink_callback;
+struct genl_family;
+int smoothfs_pools_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			int (*fill)(struct sk_buff *skb, const void *sbi),
+			const struct genl_family *family);
+
 /* super.c */
 extern struct file_system_type smoothfs_fs_type;
+
+/* tier.c */
+int smoothfs_tiers_open(struct fs_context *fc, struct smoothfs_sb_info *sbi,
+			char *const *paths, unsigned int n);
+void smoothfs_tiers_close(struct smoothfs_sb_info *sbi);
+bool smoothfs_tier_has_room(struct smoothfs_tier *tier);
 
 #endif /* _SMOOTHFS_H */

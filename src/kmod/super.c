@@ -7,10 +7,13 @@
  * Options are checked as they are parsed, so a bad one fails fsconfig(2)
  * (or mount(2)) with a message that names it, before anything is touched.
  */
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/statfs.h>
 #include <linux/string.h>
 #include <linux/uuid.h>
 
@@ -117,6 +120,159 @@ static int smoothfs_parse_param(struct fs_context *fc,
 	return -EINVAL;
 }
 
+static void smoothfs_put_super_info(struct smoothfs_sb_info *sbi)
+{
+	if (!sbi)
+		return;
+	if (!list_empty(&sbi->pool_node)) {
+		smoothfs_pool_unregister(sbi);
+		if (sbi->mounted)
+			smoothfs_event_pool_unmounted(sbi);
+	}
+	smoothfs_tiers_close(sbi);
+	if (sbi->creator_cred)
+		put_cred(sbi->creator_cred);
+	kfree(sbi->pool);
+	kfree(sbi);
+}
+
+static int smoothfs_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dentry->d_sb);
+	struct kstatfs st;
+	unsigned int t;
+	int err;
+
+	/* Sizes summed over the tiers, in units of the largest block size. */
+	memset(buf, 0, sizeof(*buf));
+	for (t = 0; t < sbi->ntiers; t++) {
+		err = vfs_statfs(&sbi->tiers[t].root, &st);
+		if (err)
+			return err;
+		if (st.f_bsize > buf->f_bsize) {
+			if (buf->f_bsize) {
+				u64 div = st.f_bsize / buf->f_bsize;
+
+				buf->f_blocks = div_u64(buf->f_blocks, div);
+				buf->f_bfree = div_u64(buf->f_bfree, div);
+				buf->f_bavail = div_u64(buf->f_bavail, div);
+			}
+			buf->f_bsize = st.f_bsize;
+		}
+		buf->f_blocks += div_u64(st.f_blocks * st.f_bsize, buf->f_bsize);
+		buf->f_bfree += div_u64(st.f_bfree * st.f_bsize, buf->f_bsize);
+		buf->f_bavail += div_u64(st.f_bavail * st.f_bsize, buf->f_bsize);
+		buf->f_files += st.f_files;
+		buf->f_ffree += st.f_ffree;
+	}
+	buf->f_type = SMOOTHFS_SUPER_MAGIC;
+	buf->f_namelen = NAME_MAX;
+	buf->f_frsize = buf->f_bsize;
+	buf->f_fsid = uuid_to_fsid(sbi->uuid.b);
+	return 0;
+}
+
+/* Options that mount the same pool again. */
+static int smoothfs_show_options(struct seq_file *m, struct dentry *root)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(root->d_sb);
+	unsigned int t;
+
+	seq_show_option(m, "pool", sbi->pool);
+	seq_printf(m, ",uuid=%pUb", &sbi->uuid);
+	seq_puts(m, ",tiers=");
+	for (t = 0; t < sbi->ntiers; t++) {
+		if (t)
+			seq_putc(m, ':');
+		seq_escape(m, sbi->tiers[t].path, ", \t\n\\");
+	}
+	return 0;
+}
+
+static const struct super_operations smoothfs_super_ops = {
+	.alloc_inode	= smoothfs_alloc_inode,
+	.free_inode	= smoothfs_free_inode,
+	.evict_inode	= smoothfs_evict_inode,
+	.drop_inode	= generic_delete_inode,
+	.statfs		= smoothfs_statfs,
+	.show_options	= smoothfs_show_options,
+};
+
+static int smoothfs_make_root(struct super_block *sb)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(sb);
+	static const u8 root_oid[SMOOTHFS_OID_LEN];
+	struct smoothfs_entry *entry;
+	struct inode *inode;
+	unsigned int t;
+
+	entry = smoothfs_entry_alloc();
+	if (!entry)
+		return -ENOMEM;
+	inode = smoothfs_iget(sb, &sbi->tiers[0].root, 0, root_oid);
+	if (IS_ERR(inode)) {
+		smoothfs_entry_free(entry);
+		return PTR_ERR(inode);
+	}
+	sb->s_root = d_make_root(inode);
+	if (!sb->s_root) {
+		smoothfs_entry_free(entry);
+		return -ENOMEM;
+	}
+	for (t = 0; t < sbi->ntiers; t++)
+		entry->lower[t] = dget(sbi->tiers[t].root.dentry);
+	sb->s_root->d_fsdata = entry;
+	return 0;
+}
+
+static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct smoothfs_fs_context *ctx = fc->fs_private;
+	struct smoothfs_sb_info *sbi;
+	unsigned int t;
+	int depth = 0, err;
+
+	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
+	if (!sbi)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&sbi->pool_node);
+	mutex_init(&sbi->materialize_lock);
+	sbi->sb = sb;
+	sb->s_fs_info = sbi;
+	sbi->pool = ctx->pool;
+	ctx->pool = NULL;
+	uuid_copy(&sbi->uuid, &ctx->uuid);
+	sbi->creator_cred = prepare_creds();
+	if (!sbi->creator_cred)
+		return -ENOMEM;
+
+	err = smoothfs_tiers_open(fc, sbi, ctx->tiers, ctx->ntiers);
+	if (err)
+		return err;
+	for (t = 0; t < sbi->ntiers; t++)
+		depth = max(depth, sbi->tiers[t].root.dentry->d_sb->s_stack_depth);
+
+	err = smoothfs_pool_register(sbi);
+	if (err) {
+		errorfc(fc, "pool %s or uuid %pUb is already mounted", sbi->pool, &sbi->uuid);
+		return err;
+	}
+
+	sb->s_magic = SMOOTHFS_SUPER_MAGIC;
+	sb->s_op = &smoothfs_super_ops;
+	sb->s_d_op = &smoothfs_dentry_ops;
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_time_gran = 1;
+	sb->s_stack_depth = depth + 1;
+	smoothfs_set_sb_uuid(sb, &sbi->uuid);
+	err = smoothfs_make_root(sb);
+	if (err)
+		return err;
+	sbi->mounted = true;
+	smoothfs_event_mount_ready(sbi);
+	return 0;
+}
+
 static int smoothfs_get_tree(struct fs_context *fc)
 {
 	struct smoothfs_fs_context *ctx = fc->fs_private;
@@ -127,11 +283,15 @@ static int smoothfs_get_tree(struct fs_context *fc)
 		return invalfc(fc, "missing required option uuid=");
 	if (!ctx->ntiers)
 		return invalfc(fc, "missing required option tiers=");
+	return get_tree_nodev(fc, smoothfs_fill_super);
+}
 
-	/* The namespace layer (tiers, inodes, data path) is not built yet. */
-	errorfc(fc, "pool %s: mounting pools is not supported by this build",
-		ctx->pool);
-	return -EOPNOTSUPP;
+static void smoothfs_kill_sb(struct super_block *sb)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(sb);
+
+	kill_anon_super(sb);
+	smoothfs_put_super_info(sbi);
 }
 
 static void smoothfs_free_fc(struct fs_context *fc)
@@ -169,5 +329,5 @@ struct file_system_type smoothfs_fs_type = {
 	.name			= SMOOTHFS_FS_TYPE,
 	.init_fs_context	= smoothfs_init_fs_context,
 	.parameters		= smoothfs_fs_parameters,
-	.kill_sb		= kill_anon_super,
+	.kill_sb		= smoothfs_kill_sb,
 };

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Directories: lookup across tiers and the merged directory listing.
+ *
+ * A directory may exist on several tiers; the namespace is their union.
+ * A name is looked up on every tier that holds the parent, in rank order:
+ * the first tier that has it wins, and further tiers only add to a
+ * directory.  .smoothfs/ at the top of every tier is invisible.
+ */
+#include <linux/cred.h>
+#include <linux/hashtable.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/stringhash.h>
+#include <linux/xxhash.h>
+
+#include "smoothfs.h"
+
+static bool smoothfs_is_meta_dir(struct dentry *parent, const char *name, unsigned int len)
+{
+	return IS_ROOT(parent) && len == sizeof(SMOOTHFS_META_DIR) - 1 &&
+	       memcmp(name, SMOOTHFS_META_DIR, len) == 0;
+}
+
+static struct dentry *smoothfs_lookup(struct inode *dir, struct dentry *dentry,
+				      unsigned int flags)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dir->i_sb);
+	struct smoothfs_entry *pe = SMOOTHFS_E(dentry->d_parent), *entry;
+	const char *name = dentry->d_name.name;
+	unsigned int len = dentry->d_name.len;
+	const struct cred *old_cred;
+	struct inode *inode = NULL;
+	int first = -1, err = 0;
+	unsigned int t;
+
+	if (len > NAME_MAX)
+		return ERR_PTR(-ENAMETOOLONG);
+	entry = smoothfs_entry_alloc();
+	if (!entry)
+		return ERR_PTR(-ENOMEM);
+	if (smoothfs_is_meta_dir(dentry->d_parent, name, len))
+		goto out;
+
+	old_cred = override_creds(sbi->creator_cred);
+	for (t = 0; t < sbi->ntiers; t++) {
+		struct dentry *lower;
+
+		if (!pe->lower[t])
+			continue;
+		lower = lookup_one_len_unlocked(name, pe->lower[t], len);
+		if (IS_ERR(lower)) {
+			err = PTR_ERR(lower);
+			break;
+		}
+		if (d_is_negative(lower) ||
+		    (first >= 0 && !(d_is_dir(lower) && d_is_dir(entry->lower[first])))) {
+			/* Absent, or shadowed by what a faster tier holds. */
+			dput(lower);
+			continue;
+		}
+		entry->lower[t] = lower;
+		if (first < 0)
+			first = t;
+	}
+
+	if (!err && first >= 0) {
+		struct path lower = {
+			.mnt = sbi->tiers[first].root.mnt,
+			.dentry = entry->lower[first],
+		};
+		u8 oid[SMOOTHFS_OID_LEN];
+
+		err = smoothfs_oid_get(sbi, &lower, oid);
+		if (!err) {
+			inode = smoothfs_iget(dir->i_sb, &lower, first, oid);
+			if (IS_ERR(inode)) {
+				err = PTR_ERR(inode);
+				inode = NULL;
+			}
+		}
+	}
+	revert_creds(old_cred);
+	if (err) {
+		smoothfs_entry_free(entry);
+		return ERR_PTR(err);
+	}
+out:
+	dentry->d_fsdata = entry;
+	return d_splice_alias(inode, dentry);
+}
+
+/*
+ * Listing: on first read the entries of every tier's copy are gathered
+ * into a per-open cache, deduplicated with a hash table (a name on a
+ * faster tier wins), with d_ino set to the OID-derived inode number so
+ * that it matches st_ino.
+ */
+struct smoothfs_dirent {
+	struct hlist_node hash;
+	u64 ino;
+	unsigned int type;
+	unsigned int len;
+	char name[];
+};
+
+#define SMOOTHFS_DIR_HASH_BITS 10
+
+struct smoothfs_dir_cache {
+	struct dir_context ctx;		/* for iterating the lower copies */
+	struct smoothfs_sb_info *sbi;
+	struct dentry *lower_dir;	/* copy being read */
+	unsigned int tier;
+	bool skip_meta;
+	int err;
+	size_t count;
+	struct smoothfs_dirent **entries;
+	size_t capacity;
+	DECLARE_HASHTABLE(names, SMOOTHFS_DIR_HASH_BITS);
+};
+
+struct smoothfs_dir_file {
+	struct file *lower[SMOOTHFS_MAX_TIERS];
+	struct smoothfs_dir_cache *cache;
+};
+
+static struct smoothfs_dirent *smoothfs_dirent_find(struct smoothfs_dir_cache *c,
+						    const char *name, unsigned int len,
+						    u32 hash)
+{
+	struct smoothfs_dirent *de;
+
+	hash_for_each_possible(c->names, de, hash, hash)
+		if (de->len == len && memcmp(de->name, name, len) == 0)
+			return de;
+	return NULL;
+}
+
+/* d_ino of an entry: the OID hash, minting the OID of an adopted object. */
+static int smoothfs_dirent_ino(struct smoothfs_dir_cache *c, const char *name,
+			       unsigned int len, u64 *ino)
+{
+	struct smoothfs_tier *tier = &c->sbi->tiers[c->tier];
+	struct path lower = { .mnt = tier->root.mnt };
+	u8 oid[SMOOTHFS_OID_LEN];
+	int err;
+
+	lower.dentry = lookup_one_len_unlocked(name, c->lower_dir, len);
+	if (IS_ERR(lower.dentry))
+		return PTR_ERR(lower.dentry);
+	err = d_is_negative(lower.dentry) ? -ENOENT : smoothfs_oid_get(c->sbi, &lower, oid);
+	dput(lower.dentry);
+	if (!err)
+		*ino = xxh64(oid, SMOOTHFS_OID_LEN, 0);
+	return err;
+}
+
+/* Collects names only: iterate_dir() holds the lower directory's lock. */
+static bool smoothfs_fill_cache(struct dir_context *ctx, const char *name, int len,
+				loff_t offset, u64 lower_ino, unsigned int d_type)
+{
+	struct smoothfs_dir_cache *c = container_of(ctx, struct smoothfs_dir_cache, ctx);
+	u32 hash = full_name_hash(NULL, name, len);
+	struct smoothfs_dirent *de;
+
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return true;
+	if (c->skip_meta && len == sizeof(SMOOTHFS_META_DIR) - 1 &&
+	    memcmp(name, SMOOTHFS_META_DIR, len) == 0)
+		return true;
+	if (smoothfs_dirent_find(c, name, len, hash))
+		return true;
+
+	if (c->count == c->capacity) {
+		size_t cap = c->capacity ? 2 * c->capacity : 64;
+		struct smoothfs_dirent **n;
+
+		n = kvmalloc_array(cap, sizeof(*n), GFP_KERNEL);
+		if (!n)
+			goto enomem;
+		if (c->count)
+			memcpy(n, c->entries, c->count * sizeof(*n));
+		kvfree(c->entries);
+		c->entries = n;
+		c->capacity = cap;
+	}
+	de = kmalloc(struct_size(de, name, len), GFP_KERNEL);
+	if (!de)
+		goto enomem;
+	de->len = len;
+	de->type = d_type;
+	de->ino = 0;
+	memcpy(de->name, name, len);
+	hash_add(c->names, &de->hash, hash);
+	c->entries[c->count++] = de;
+	return true;
+
+enomem:
+	c->err = -ENOMEM;
+	return false;
+}
+
+/* Fill in d_ino of entries [from, count) found on tier c->tier. */
+static int smoothfs_dir_cache_inos(struct smoothfs_dir_cache *c, size_t from)
+{
+	size_t i = from;
+
+	while (i < c->count) {
+		struct smoothfs_dirent *de = c->entries[i];
+		int err = smoothfs_dirent_ino(c, de->name, de->len, &de->ino);
+
+		if (err == -ENOENT) {
+			/* Removed while we listed. */
+			hash_del(&de->hash);
+			kfree(de);
+			c->entries[i] = c->entries[--c->count];
+			continue;
+		}
+		if (err)
+			return err;
+		i++;
+	}
+	return 0;
+}
+
+static void smoothfs_dir_cache_free(struct smoothfs_dir_cache *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->count; i++)
+		kfree(c->entries[i]);
+	kvfree(c->entries);
+	kfree(c);
+}
+
+static struct smoothfs_dir_cache *smoothfs_dir_cache_build(struct file *file)
+{
+	struct smoothfs_dir_file *df = file->private_data;
+	struct dentry *dentry = file->f_path.dentry;
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dentry->d_sb);
+	struct smoothfs_entry *entry = SMOOTHFS_E(dentry);
+	struct smoothfs_dir_cache *c;
+	const struct cred *old_cred;
+	unsigned int t;
+	size_t from;
+	int err = 0;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	hash_init(c->names);
+	c->sbi = sbi;
+	c->skip_meta = IS_ROOT(dentry);
+
+	old_cred = override_creds(sbi->creator_cred);
+	for (t = 0; t < sbi->ntiers && !err; t++) {
+		if (!df->lower[t])
+			continue;
+		c->ctx.actor = smoothfs_fill_cache;
+		c->ctx.pos = 0;
+		c->lower_dir = entry->lower[t];
+		c->tier = t;
+		from = c->count;
+		err = vfs_llseek(df->lower[t], 0, SEEK_SET);
+		if (err >= 0)
+			err = iterate_dir(df->lower[t], &c->ctx);
+		if (!err)
+			err = c->err;
+		if (!err)
+			err = smoothfs_dir_cache_inos(c, from);
+	}
+	revert_creds(old_cred);
+	if (err) {
+		smoothfs_dir_cache_free(c);
+		return ERR_PTR(err);
+	}
+	return c;
+}
+
+static int smoothfs_iterate(struct file *file, struct dir_context *ctx)
+{
+	struct smoothfs_dir_file *df = file->private_data;
+	struct smoothfs_dir_cache *c;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (!df->cache || ctx->pos == 2) {
+		c = smoothfs_dir_cache_build(file);
+		if (IS_ERR(c))
+			return PTR_ERR(c);
+		smoothfs_dir_cache_free(df->cache);
+		df->cache = c;
+	}
+	c = df->cache;
+	while (ctx->pos - 2 < c->count) {
+		struct smoothfs_dirent *de = c->entries[ctx->pos - 2];
+
+		if (!dir_emit(ctx, de->name, de->len, de->ino, de->type))
+			break;
+		ctx->pos++;
+	}
+	return 0;
+}
+
+static int smoothfs_dir_open(struct inode *inode, struct file *file)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(inode->i_sb);
+	struct smoothfs_entry *entry = SMOOTHFS_E(file->f_path.dentry);
+	struct smoothfs_dir_file *df;
+	const struct cred *old_cred;
+	unsigned int t;
+	int err = 0;
+
+	df = kzalloc(sizeof(*df), GFP_KERNEL);
+	if (!df)
+		return -ENOMEM;
+	old_cred = override_creds(sbi->creator_cred);
+	for (t = 0; t < sbi->ntiers; t++) {
+		struct path lower = { .mnt = sbi->tiers[t].root.mnt, .dentry = entry->lower[t] };
+		struct file *f;
+
+		if (!lower.dentry)
+			continue;
+		f = dentry_open(&lower, O_RDONLY | O_DIRECTORY, current_cred());
+		if (IS_ERR(f)) {
+			err = PTR_ERR(f);
+			break;
+		}
+		df->lower[t] = f;
+	}
+	revert_creds(old_cred);
+	if (err) {
+		for (t = 0; t < SMOOTHFS_MAX_TIERS; t++)
+			if (df->lower[t])
+				fput(df->lower[t]);
+		kfree(df);
+		return err;
+	}
+	file->private_data = df;
+	return 0;
+}
+
+static int smoothfs_dir_release(struct inode *inode, struct file *file)
+{
+	struct smoothfs_dir_file *df = file->private_data;
+	unsigned int t;
+
+	if (!df)
+		return 0;
+	for (t = 0; t < SMOOTHFS_MAX_TIERS; t++)
+		if (df->lower[t])
+			fput(df->lower[t]);
+	smoothfs_dir_cache_free(df->cache);
+	kfree(df);
+	return 0;
+}
+
+static loff_t smoothfs_dir_llseek(struct file *file, loff_t offset, int whence)
+{
+	/* Positions are indexes into the cache; 0 rebuilds it. */
+	return generic_file_llseek_size(file, offset, whence, INT_MAX, INT_MAX);
+}
+
+const struct inode_operations smoothfs_dir_iops = {
+	.lookup		= smoothfs_lookup,
+	.create		= smoothfs_create,
+	.mkdir		= smoothfs_mkdir,
+	.mknod		= smoothfs_mknod,
+	.symlink	= smoothfs_symlink,
+	.unlink		= smoothfs_unlink,
+	.rmdir		= smoothfs_rmdir,
+	.getattr	= smoothfs_getattr,
+	.setattr	= smoothfs_setattr,
+};
+
+const struct file_operations smoothfs_dir_fops = {
+	.owner		= THIS_MODULE,
+	.open		= smoothfs_dir_open,
+	.release	= smoothfs_dir_release,
+	.iterate_shared	= smoothfs_iterate,
+	.read		= generic_read_dir,
+	.llseek		= smoothfs_dir_llseek,
+};
