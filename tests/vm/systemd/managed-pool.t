@@ -1,9 +1,10 @@
 #!/bin/bash
 # Managed pools through systemd's D-Bus API (libsmoothfs, pool-tool).
 #
-# The module cannot mount a pool yet (get_tree refuses with EOPNOTSUPP),
-# so every create fails at the mount job: what is tested is that the
-# failure is clear and the rollback complete.  managed-pool-destroy.t
+# A pool on tiers of a supported filesystem (tmpfs here) is created,
+# mounted, used and destroyed.  A pool whose tiers pass validation but sit
+# on a filesystem the kernel refuses (the guest's overlay root) fails at
+# the mount job: the failure must be clear and the rollback complete.  managed-pool-destroy.t
 # covers bad input and destroy (two tests: each must fit the runner's
 # per-test time limit, and a systemd reload is slow under TCG).
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
@@ -15,7 +16,7 @@ t0=$root/ssd
 t1="$root/hdd one"
 t2="$root/50%"
 
-plan 29
+plan 41
 
 # What create may not leave behind: unit files, symlinks, mountpoints.
 snapshot() {
@@ -49,14 +50,14 @@ dmesg -C
 out=$("$tool" create tank "$t0" "$t1" "$t2" 2>&1)
 rc=$?
 echo "# $out"
-is "$rc" 1 "create fails (the module cannot mount pools yet)"
+is "$rc" 1 "create fails (the tiers are on an unsupported filesystem)"
 printf '%s' "$out" | grep -q "starting mnt-smoothfs-tank.mount failed: job result 'failed'"
 ok $? "the error names the unit and the job result"
 printf '%s' "$out" | grep -q "ActiveState=failed, Result=exit-code"
 ok $? "the error carries the unit's state and result"
 printf '%s' "$out" | grep -q "^pool-tool: EIO:"
 ok $? "the failure is EIO"
-dmesg | grep -q "pool tank: mounting pools is not supported"
+dmesg | grep -q "tier 0: $t0: unsupported filesystem overlay"
 ok $? "the kernel refused the mount (dmesg)"
 dmesg | grep -q "not an absolute path"
 ok $((!$?)) "the kernel got the tier list intact (no tier without a leading /)"
@@ -105,5 +106,37 @@ is "$unit" srv-pool\\x2dtest-base-keep.mount "unit name of $root/base/keep"
 ok $? "its unit file is gone"
 is "$(load_state "$unit")" not-found "systemd does not know it"
 is "$(snapshot)" "$before" "everything is as before"
+
+# --- a pool that mounts: create, use, destroy -------------------------------
+step "create good"
+good=/srv/pool-good
+mkdir -p "$good/ssd" "$good/hdd"
+mount -t tmpfs tmpfs "$good/ssd" && mount -t tmpfs tmpfs "$good/hdd"
+echo before >"$good/hdd/old.txt"
+out=$("$tool" create good "$good/ssd" "$good/hdd" 2>&1)
+rc=$?
+echo "# $out"
+is "$rc" 0 "create succeeds on tiers the kernel accepts"
+printf '%s' "$out" | grep -q '"mountpoint":"/mnt/smoothfs/good"'
+ok $? "it prints the pool as JSON"
+is "$(findmnt -n -o FSTYPE /mnt/smoothfs/good)" smoothfs "the pool is mounted"
+is "$(systemctl show -P ActiveState mnt-smoothfs-good.mount)" active "its unit is active"
+is "$(systemctl is-enabled mnt-smoothfs-good.mount 2>&1)" enabled "and enabled"
+is "$(cat /mnt/smoothfs/good/old.txt 2>&1)" before "data already on a tier is visible"
+echo new >/mnt/smoothfs/good/new.txt
+is "$(cat "$good/ssd/new.txt" 2>&1)" new "a new file lands on the fast tier"
+
+step "destroy good"
+out=$("$tool" destroy good 2>&1)
+ok $? "destroy succeeds ($out)"
+findmnt /mnt/smoothfs/good >/dev/null
+ok $((!$?)) "the pool is unmounted"
+is "$(load_state mnt-smoothfs-good.mount)" not-found "the unit is gone"
+is "$(cat "$good/ssd/new.txt" "$good/hdd/old.txt" 2>&1 | tr '\n' ' ')" "new before " \
+	"the data on the tiers is untouched"
+[ -d /mnt/smoothfs/good ]
+ok $? "the mountpoint is left"
+rmdir /mnt/smoothfs/good /mnt/smoothfs
+umount "$good/ssd" "$good/hdd"
 
 step "done"
