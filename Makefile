@@ -197,8 +197,8 @@ check-built: checkpatch unit-check dkms-check vm-selftest vm-check-all
 
 # --- demonstration ---------------------------------------------------------
 demo: deps
-	@$(MAKE) --no-print-directory module
-	tests/vm/run -k $(KVER) tests/vm/demo/demo.sh
+	@$(MAKE) --no-print-directory module vm-progs
+	tests/vm/run -k $(KVER) -d 2 -s 320M tests/vm/demo/demo.sh
 
 # --- packaging and installation --------------------------------------------
 # dpkg-buildpackage writes to the parent directory; collect the results.
