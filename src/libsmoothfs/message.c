@@ -220,6 +220,26 @@ static bool has_attrs(const struct smoothfs__attr tb[SMOOTHFS__NATTRS], const in
 	return true;
 }
 
+/* One reply message of command @cmd into tb[], with @required present. */
+static int parse_reply(const void *msg, size_t len, uint8_t cmd, const int *required, size_t n,
+		       struct smoothfs__attr tb[SMOOTHFS__NATTRS])
+{
+	const uint8_t *attrs;
+	size_t attrs_len;
+	uint8_t got;
+	int r;
+
+	r = smoothfs__genl_msg(msg, len, &got, &attrs, &attrs_len);
+	if (r < 0)
+		return r;
+	if (got != cmd)
+		return -EBADMSG;
+	r = smoothfs__parse_attrs(attrs, attrs_len, tb);
+	if (r < 0)
+		return r;
+	return has_attrs(tb, required, n) ? 0 : -EBADMSG;
+}
+
 int smoothfs__parse_inspect_reply(const void *msg, size_t len, struct smoothfs_inspect_result *ret)
 {
 	static const int required[] = {
@@ -229,23 +249,13 @@ int smoothfs__parse_inspect_reply(const void *msg, size_t len, struct smoothfs_i
 	};
 	struct smoothfs__attr tb[SMOOTHFS__NATTRS];
 	struct smoothfs_inspect_result res = {};
-	const uint8_t *attrs;
-	size_t attrs_len;
-	uint8_t cmd;
 	int r;
 
 	if (!ret)
 		return -EINVAL;
-	r = smoothfs__genl_msg(msg, len, &cmd, &attrs, &attrs_len);
+	r = parse_reply(msg, len, SMOOTHFS_CMD_INSPECT, required, ELEMENTSOF(required), tb);
 	if (r < 0)
 		return r;
-	if (cmd != SMOOTHFS_CMD_INSPECT)
-		return -EBADMSG;
-	r = smoothfs__parse_attrs(attrs, attrs_len, tb);
-	if (r < 0)
-		return r;
-	if (!has_attrs(tb, required, ELEMENTSOF(required)))
-		return -EBADMSG;
 
 	memcpy(res.oid.bytes, tb[SMOOTHFS_ATTR_OBJECT_ID].data, SMOOTHFS_OID_LEN);
 	res.current_tier = smoothfs__attr_u8(&tb[SMOOTHFS_ATTR_CURRENT_TIER]);
@@ -288,23 +298,13 @@ int smoothfs__parse_pool_info(const void *msg, size_t len, struct smoothfs_pool_
 	};
 	struct smoothfs__attr tb[SMOOTHFS__NATTRS];
 	struct smoothfs_pool_info p = {};
-	const uint8_t *attrs;
-	size_t attrs_len;
-	uint8_t cmd;
 	int r;
 
 	if (!ret)
 		return -EINVAL;
-	r = smoothfs__genl_msg(msg, len, &cmd, &attrs, &attrs_len);
+	r = parse_reply(msg, len, SMOOTHFS_CMD_LIST_POOLS, required, ELEMENTSOF(required), tb);
 	if (r < 0)
 		return r;
-	if (cmd != SMOOTHFS_CMD_LIST_POOLS)
-		return -EBADMSG;
-	r = smoothfs__parse_attrs(attrs, attrs_len, tb);
-	if (r < 0)
-		return r;
-	if (!has_attrs(tb, required, ELEMENTSOF(required)))
-		return -EBADMSG;
 
 	memcpy(p.uuid.bytes, tb[SMOOTHFS_ATTR_POOL_UUID].data, SMOOTHFS_UUID_LEN);
 	p.fsid = smoothfs__attr_u32(&tb[SMOOTHFS_ATTR_FSID]);
