@@ -30,97 +30,19 @@
 
 /* --- a tiny message builder ---------------------------------------------- */
 
-struct mb {
-	uint8_t b[16384];
-	size_t len;
-	size_t nest[4];
-	int depth;
-};
+#include "nlmsg-builder.h"
 
-static void mb_put(struct mb *m, const void *data, size_t len)
-{
-	assert_true(m->len + len <= sizeof(m->b));
-	if (len)
-		memcpy(m->b + m->len, data, len);
-	m->len += len;
-}
-
-static void mb_pad(struct mb *m)
-{
-	static const uint8_t zero[4];
-
-	mb_put(m, zero, NLA_ALIGN(m->len) - m->len);
-}
-
-/* nlmsghdr + genlmsghdr. */
+/* One generic netlink message: nlmsghdr + genlmsghdr. */
 static void mb_init(struct mb *m, uint16_t type, uint8_t cmd)
 {
-	struct nlmsghdr nlh = { .nlmsg_type = type, .nlmsg_seq = 0, .nlmsg_pid = 0 };
-	struct genlmsghdr g = { .cmd = cmd, .version = SMOOTHFS_GENL_FAMILY_VERSION };
-
-	memset(m, 0, sizeof(*m));
-	mb_put(m, &nlh, sizeof(nlh));
-	mb_put(m, &g, sizeof(g));
-}
-
-/* An attribute whose nla_len says nla_len, carrying len bytes. */
-static void mb_attr_raw(struct mb *m, uint16_t type, uint16_t nla_len, const void *data, size_t len)
-{
-	struct nlattr nla = { .nla_len = nla_len, .nla_type = type };
-
-	mb_put(m, &nla, sizeof(nla));
-	mb_put(m, data, len);
-	mb_pad(m);
-}
-
-static void mb_attr(struct mb *m, uint16_t type, const void *data, size_t len)
-{
-	mb_attr_raw(m, type, (uint16_t)(NLA_HDRLEN + len), data, len);
-}
-
-static void mb_u8(struct mb *m, uint16_t type, uint8_t v)
-{
-	mb_attr(m, type, &v, 1);
-}
-
-static void mb_u32(struct mb *m, uint16_t type, uint32_t v)
-{
-	mb_attr(m, type, &v, 4);
-}
-
-static void mb_u64(struct mb *m, uint16_t type, uint64_t v)
-{
-	mb_attr(m, type, &v, 8);
-}
-
-static void mb_str(struct mb *m, uint16_t type, const char *s)
-{
-	mb_attr(m, type, s, strlen(s) + 1);
-}
-
-static void mb_nest_start(struct mb *m, uint16_t type)
-{
-	struct nlattr nla = { .nla_len = 0, .nla_type = type | NLA_F_NESTED };
-
-	assert_true(m->depth < 4);
-	m->nest[m->depth++] = m->len;
-	mb_put(m, &nla, sizeof(nla));
-}
-
-static void mb_nest_end(struct mb *m)
-{
-	size_t start = m->nest[--m->depth];
-	uint16_t len = (uint16_t)(m->len - start);
-
-	memcpy(m->b + start, &len, sizeof(len));
+	mb_reset(m);
+	mb_genl(m, type, 0, 0, cmd);
 }
 
 /* Sets nlmsg_len to what was built. */
 static size_t mb_finish(struct mb *m)
 {
-	uint32_t len = (uint32_t)m->len;
-
-	memcpy(m->b, &len, sizeof(len));
+	mb_end(m);
 	return m->len;
 }
 
