@@ -207,8 +207,10 @@ deb: deps
 		{ echo "debian/changelog and VERSION disagree" >&2; exit 1; }
 	dpkg-buildpackage -us -uc -b
 	@mkdir -p $(B)/deb
-	mv ../smoothfs*_$(VERSION)_*.deb ../smoothfs_$(VERSION)_*.buildinfo \
-		../smoothfs_$(VERSION)_*.changes $(B)/deb/
+	@changes=../smoothfs_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes; \
+	files=$$(sed -n '/^Files:/,/^[^ ]/s/^ [0-9a-f]\{32\} [0-9]* [^ ]* [^ ]* //p' $$changes); \
+	for f in $$files; do mv ../$$f $(B)/deb/; done; \
+	mv $$changes $(B)/deb/
 	lintian --fail-on error $(B)/deb/smoothfs_$(VERSION)_*.changes
 
 install: install-lib install-dkms
