@@ -234,7 +234,6 @@ static int smoothfs_create_object(struct inode *dir, struct dentry *dentry,
 	}
 	entry->lower[t] = lower;
 	if (t > 0) {
-		atomic64_inc(&sbi->spills);
 		WRITE_ONCE(sbi->any_spill, true);
 		smoothfs_event_spill(sbi, oid, 0, t, 0);
 	}

@@ -7,7 +7,6 @@
 #define _SMOOTHFS_H
 
 #include <linux/fs.h>
-#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
@@ -41,7 +40,6 @@ struct smoothfs_sb_info {
 	struct list_head pool_node;	/* on the registry while mounted */
 	/* Serialises creating directory copies on other tiers. */
 	struct mutex materialize_lock;
-	atomic64_t spills;
 	bool any_spill;
 	bool mounted;		/* MOUNT_READY was sent */
 };

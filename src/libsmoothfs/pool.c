@@ -370,6 +370,17 @@ static void put_unit_word(FILE *f, const char *s)
  * The deepest existing ancestor of path (absolute, simplified) resolved,
  * the rest appended: where a path that need not exist yet really lies.
  */
+/* The pool's tiers, separated by sep, each written by put. */
+static void put_tier_list(FILE *f, const struct smoothfs_managed_pool *p, char sep,
+			  void (*put)(FILE *f, const char *s))
+{
+	for (size_t i = 0; i < p->n_tiers; i++) {
+		if (i)
+			fputc(sep, f);
+		put(f, p->tiers[i]);
+	}
+}
+
 static int resolve_partial(const char *path, char **ret)
 {
 	_cleanup_free_ char *head = strdup(path);
@@ -488,11 +499,7 @@ int smoothfs_render_mount_unit(const struct smoothfs_managed_pool *p, char **ret
 		"Description=smoothfs pool %s\n"
 		"Documentation=man:smoothfsd(8)\n"
 		"RequiresMountsFor=", p->name, p->name);
-	for (size_t i = 0; i < p->n_tiers; i++) {
-		if (i)
-			fputc(' ', f);
-		put_unit_word(f, p->tiers[i]);
-	}
+	put_tier_list(f, p, ' ', put_unit_word);
 	fputs("\nBefore=local-fs.target\n"
 	      "\n"
 	      "[Mount]\n"
@@ -501,11 +508,7 @@ int smoothfs_render_mount_unit(const struct smoothfs_managed_pool *p, char **ret
 	put_unit_value(f, p->mountpoint);
 	fprintf(f, "\nType=smoothfs\n"
 		"Options=pool=%s,uuid=%s,tiers=", p->name, uuid);
-	for (size_t i = 0; i < p->n_tiers; i++) {
-		if (i)
-			fputc(':', f);
-		put_unit_value(f, p->tiers[i]);
-	}
+	put_tier_list(f, p, ':', put_unit_value);
 	fputs("\n"
 	      "\n"
 	      "[Install]\n"
