@@ -172,17 +172,34 @@ static struct err_slot *err_slot(smoothfs_client *c, bool create)
 }
 
 /* Records why the calling thread's call failed; returns r. */
-static _printf_(3, 4) int set_error(smoothfs_client *c, int r, const char *fmt, ...)
+static int vset_error(smoothfs_client *c, int r, const char *fmt, va_list ap)
 {
 	struct err_slot *s = err_slot(c, true);
-	va_list ap;
 
 	/* Only this thread writes its slot: no lock needed. */
-	if (s) {
-		va_start(ap, fmt);
+	if (s)
 		vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
-		va_end(ap);
-	}
+	return r;
+}
+
+static _printf_(3, 4) int set_error(smoothfs_client *c, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = vset_error(c, r, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* For the mover (move.c), which fails on files as well as on netlink. */
+int smoothfs__client_error(smoothfs_client *c, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = vset_error(c, r, fmt, ap);
+	va_end(ap);
 	return r;
 }
 

@@ -43,8 +43,12 @@ static inline void fclosep(FILE **f)
 
 /* Hand a pointer over to someone else: return it and clear the variable. */
 #define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
 
 /* Format a reason into an optional caller buffer; returns r. */
 _hidden_ _printf_(4, 5) int smoothfs__error(char *err, size_t errlen, int r, const char *fmt, ...);
+
+/* Records why the calling thread's call on @c failed (client_last_error); returns r. */
+_hidden_ _printf_(3, 4) int smoothfs__client_error(smoothfs_client *c, int r, const char *fmt, ...);
 
 #endif /* SMOOTHFS_INTERNAL_H */

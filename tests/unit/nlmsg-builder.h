@@ -118,4 +118,51 @@ static inline void mb_end(struct mb *m)
 	memcpy(m->b + m->msg, &len, sizeof(len));
 }
 
+/* Replies of the kernel; FAMILY is the test's family id. */
+/* An ack or error: NLMSG_ERROR, capped unless orig is given. */
+static inline void mb_error(struct mb *m, uint32_t seq, int error, const void *orig, size_t orig_len,
+		     const char *msg, int offs, int miss_type)
+{
+	struct nlmsgerr e = { .error = error };
+	uint16_t flags = 0;
+
+	e.msg.nlmsg_len = orig ? (uint32_t)orig_len : NLMSG_HDRLEN + GENL_HDRLEN;
+	e.msg.nlmsg_type = FAMILY;
+	e.msg.nlmsg_seq = seq;
+	if (orig)
+		memcpy(&e.msg, orig, sizeof(e.msg));
+	else
+		flags |= NLM_F_CAPPED;
+	if (msg || offs >= 0 || miss_type >= 0)
+		flags |= NLM_F_ACK_TLVS;
+	mb_msg(m, NLMSG_ERROR, flags, seq);
+	mb_put(m, &e, sizeof(e));
+	if (orig)
+		mb_put(m, (const uint8_t *)orig + NLMSG_HDRLEN, orig_len - NLMSG_HDRLEN);
+	mb_pad(m);
+	if (msg)
+		mb_str(m, NLMSGERR_ATTR_MSG, msg);
+	if (offs >= 0)
+		mb_u32(m, NLMSGERR_ATTR_OFFS, (uint32_t)offs);
+	if (miss_type >= 0)
+		mb_u32(m, NLMSGERR_ATTR_MISS_TYPE, (uint32_t)miss_type);
+	mb_end(m);
+}
+
+static inline void mb_ack(struct mb *m, uint32_t seq)
+{
+	mb_error(m, seq, 0, NULL, 0, NULL, -1, -1);
+}
+
+static inline void mb_done(struct mb *m, uint32_t seq, int error, const char *msg)
+{
+	int32_t e = error;
+
+	mb_msg(m, NLMSG_DONE, NLM_F_MULTI | (msg ? NLM_F_ACK_TLVS : 0), seq);
+	mb_put(m, &e, sizeof(e));
+	if (msg)
+		mb_str(m, NLMSGERR_ATTR_MSG, msg);
+	mb_end(m);
+}
+
 #endif /* SMOOTHFS_TESTS_NLMSG_BUILDER_H */

@@ -37,52 +37,6 @@
 #include "nlmsg-builder.h"
 
 
-/* An ack or error: NLMSG_ERROR, capped unless orig is given. */
-static void mb_error(struct mb *m, uint32_t seq, int error, const void *orig, size_t orig_len,
-		     const char *msg, int offs, int miss_type)
-{
-	struct nlmsgerr e = { .error = error };
-	uint16_t flags = 0;
-
-	e.msg.nlmsg_len = orig ? (uint32_t)orig_len : NLMSG_HDRLEN + GENL_HDRLEN;
-	e.msg.nlmsg_type = FAMILY;
-	e.msg.nlmsg_seq = seq;
-	if (orig)
-		memcpy(&e.msg, orig, sizeof(e.msg));
-	else
-		flags |= NLM_F_CAPPED;
-	if (msg || offs >= 0 || miss_type >= 0)
-		flags |= NLM_F_ACK_TLVS;
-	mb_msg(m, NLMSG_ERROR, flags, seq);
-	mb_put(m, &e, sizeof(e));
-	if (orig)
-		mb_put(m, (const uint8_t *)orig + NLMSG_HDRLEN, orig_len - NLMSG_HDRLEN);
-	mb_pad(m);
-	if (msg)
-		mb_str(m, NLMSGERR_ATTR_MSG, msg);
-	if (offs >= 0)
-		mb_u32(m, NLMSGERR_ATTR_OFFS, (uint32_t)offs);
-	if (miss_type >= 0)
-		mb_u32(m, NLMSGERR_ATTR_MISS_TYPE, (uint32_t)miss_type);
-	mb_end(m);
-}
-
-static void mb_ack(struct mb *m, uint32_t seq)
-{
-	mb_error(m, seq, 0, NULL, 0, NULL, -1, -1);
-}
-
-static void mb_done(struct mb *m, uint32_t seq, int error, const char *msg)
-{
-	int32_t e = error;
-
-	mb_msg(m, NLMSG_DONE, NLM_F_MULTI | (msg ? NLM_F_ACK_TLVS : 0), seq);
-	mb_put(m, &e, sizeof(e));
-	if (msg)
-		mb_str(m, NLMSGERR_ATTR_MSG, msg);
-	mb_end(m);
-}
-
 /* --- fixtures --------------------------------------------------------------- */
 
 static const smoothfs_uuid_t POOL = { { 0x01, 0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0x7e, 0x5f,

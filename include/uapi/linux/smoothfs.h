@@ -41,6 +41,8 @@
 
 /* Pool metadata directory, present on every tier and hidden by the mount. */
 #define SMOOTHFS_META_DIR		".smoothfs"
+/* A move stages its copy as <dest tier>/SMOOTHFS_STAGE_DIR/<oid hex>. */
+#define SMOOTHFS_STAGE_DIR		SMOOTHFS_META_DIR "/stage"
 
 enum smoothfs_cmd {
 	SMOOTHFS_CMD_UNSPEC		= 0,

@@ -140,6 +140,24 @@ int smoothfs_revoke_mappings(smoothfs_client *c, const smoothfs_uuid_t *pool,
 int smoothfs_tier_down(smoothfs_client *c, const smoothfs_uuid_t *pool, uint8_t rank);
 int smoothfs_reprobe(smoothfs_client *c, const smoothfs_uuid_t *pool, uint8_t rank);
 
+/* Flags of smoothfs_move_file(). */
+#define SMOOTHFS_MOVE_FORCE	(1U << 0)	/* MovePlanForce: overrides pin_lease only */
+
+/*
+ * Moves one file of a mounted pool to tier @dest_tier, the whole protocol:
+ * MovePlan, Inspect, a copy into <dest tier>/.smoothfs/stage/<oid hex>
+ * (reflinked when both tiers share a filesystem, sparse-aware, with owner,
+ * mode, timestamps and every xattr, ACLs and the OID included), fsync,
+ * then MoveCutoverVerifyWriteSeq; MoveAbort on any failure after the plan.
+ * @seq: the transaction sequence, unique within the pool.  Returns 0 once
+ * the file is on @dest_tier; the kernel's errno otherwise (EBUSY, EALREADY,
+ * ESTALE when the file was written during the copy, ...), with the reason
+ * in smoothfs_client_last_error().  Needs root (the lower tiers).
+ */
+int smoothfs_move_file(smoothfs_client *c, const smoothfs_uuid_t *pool,
+		       const smoothfs_oid_t *oid, uint8_t dest_tier, uint64_t seq,
+		       unsigned int flags);
+
 struct smoothfs_tier {
 	uint8_t rank;
 	uint32_t caps;			/* SMOOTHFS_TIER_CAP_* */
