@@ -99,12 +99,13 @@ out:
 struct smoothfs_dirent {
 	struct hlist_node hash;
 	u64 ino;
+	u64 lower_ino;		/* as the tier's readdir reported it */
 	unsigned int type;
 	unsigned int len;
 	char name[];
 };
 
-#define SMOOTHFS_DIR_HASH_BITS 10
+#define SMOOTHFS_DIR_HASH_MIN_BITS 6
 
 struct smoothfs_dir_cache {
 	struct dir_context ctx;		/* for iterating the lower copies */
@@ -116,7 +117,9 @@ struct smoothfs_dir_cache {
 	size_t count;
 	struct smoothfs_dirent **entries;
 	size_t capacity;
-	DECLARE_HASHTABLE(names, SMOOTHFS_DIR_HASH_BITS);
+	/* Names seen, for deduplication; grown to keep chains short. */
+	struct hlist_head *names;
+	unsigned int hash_bits;
 };
 
 struct smoothfs_dir_file {
@@ -130,28 +133,67 @@ static struct smoothfs_dirent *smoothfs_dirent_find(struct smoothfs_dir_cache *c
 {
 	struct smoothfs_dirent *de;
 
-	hash_for_each_possible(c->names, de, hash, hash)
+	hlist_for_each_entry(de, &c->names[hash_32(hash, c->hash_bits)], hash)
 		if (de->len == len && memcmp(de->name, name, len) == 0)
 			return de;
 	return NULL;
 }
 
-/* d_ino of an entry: the OID hash, minting the OID of an adopted object. */
-static int smoothfs_dirent_ino(struct smoothfs_dir_cache *c, const char *name,
-			       unsigned int len, u64 *ino)
+static void smoothfs_dirent_hash(struct smoothfs_dir_cache *c, struct smoothfs_dirent *de)
+{
+	u32 hash = full_name_hash(NULL, de->name, de->len);
+
+	hlist_add_head(&de->hash, &c->names[hash_32(hash, c->hash_bits)]);
+}
+
+/* Twice the buckets once there are as many entries as buckets. */
+static int smoothfs_dir_hash_grow(struct smoothfs_dir_cache *c)
+{
+	unsigned int bits = c->names ? c->hash_bits + 1 : SMOOTHFS_DIR_HASH_MIN_BITS;
+	struct hlist_head *names;
+	size_t i;
+
+	names = kvmalloc_array(1UL << bits, sizeof(*names), GFP_KERNEL);
+	if (!names)
+		return -ENOMEM;
+	for (i = 0; i < (1UL << bits); i++)
+		INIT_HLIST_HEAD(&names[i]);
+	kvfree(c->names);
+	c->names = names;
+	c->hash_bits = bits;
+	for (i = 0; i < c->count; i++)
+		smoothfs_dirent_hash(c, c->entries[i]);
+	return 0;
+}
+
+/*
+ * d_ino of an entry: from the d_ino cache, or the OID hash, minting the
+ * OID of an adopted object, and then cached.
+ */
+static int smoothfs_dirent_ino(struct smoothfs_dir_cache *c, struct smoothfs_dirent *de)
 {
 	struct smoothfs_tier *tier = &c->sbi->tiers[c->tier];
+	struct super_block *lower_sb = c->lower_dir->d_sb;
 	struct path lower = { .mnt = tier->root.mnt };
 	u8 oid[SMOOTHFS_OID_LEN];
 	int err;
 
-	lower.dentry = lookup_one_len_unlocked(name, c->lower_dir, len);
+	if (smoothfs_inomap_find(c->sbi, lower_sb, de->lower_ino, &de->ino))
+		return 0;
+	lower.dentry = lookup_one_len_unlocked(de->name, c->lower_dir, de->len);
 	if (IS_ERR(lower.dentry))
 		return PTR_ERR(lower.dentry);
 	err = d_is_negative(lower.dentry) ? -ENOENT : smoothfs_oid_get(c->sbi, &lower, oid);
+	if (!err) {
+		struct inode *lower_inode = d_inode(lower.dentry);
+
+		de->ino = xxh64(oid, SMOOTHFS_OID_LEN, 0);
+		smoothfs_inomap_set(c->sbi, lower_sb, lower_inode->i_ino, de->ino);
+		/* Removed meanwhile: its unlink may have forgotten it before we set it. */
+		if (d_unhashed(lower.dentry) || d_is_negative(lower.dentry))
+			smoothfs_inomap_forget(c->sbi, lower_sb, lower_inode->i_ino);
+	}
 	dput(lower.dentry);
-	if (!err)
-		*ino = xxh64(oid, SMOOTHFS_OID_LEN, 0);
 	return err;
 }
 
@@ -168,6 +210,8 @@ static bool smoothfs_fill_cache(struct dir_context *ctx, const char *name, int l
 	if (c->skip_meta && len == sizeof(SMOOTHFS_META_DIR) - 1 &&
 	    memcmp(name, SMOOTHFS_META_DIR, len) == 0)
 		return true;
+	if (c->count >= (1UL << c->hash_bits) && smoothfs_dir_hash_grow(c))
+		goto enomem;
 	if (smoothfs_dirent_find(c, name, len, hash))
 		return true;
 
@@ -190,8 +234,9 @@ static bool smoothfs_fill_cache(struct dir_context *ctx, const char *name, int l
 	de->len = len;
 	de->type = d_type;
 	de->ino = 0;
+	de->lower_ino = lower_ino;
 	memcpy(de->name, name, len);
-	hash_add(c->names, &de->hash, hash);
+	hlist_add_head(&de->hash, &c->names[hash_32(hash, c->hash_bits)]);
 	c->entries[c->count++] = de;
 	return true;
 
@@ -207,7 +252,7 @@ static int smoothfs_dir_cache_inos(struct smoothfs_dir_cache *c, size_t from)
 
 	while (i < c->count) {
 		struct smoothfs_dirent *de = c->entries[i];
-		int err = smoothfs_dirent_ino(c, de->name, de->len, &de->ino);
+		int err = smoothfs_dirent_ino(c, de);
 
 		if (err == -ENOENT) {
 			/* Removed while we listed. */
@@ -232,6 +277,7 @@ static void smoothfs_dir_cache_free(struct smoothfs_dir_cache *c)
 	for (i = 0; i < c->count; i++)
 		kfree(c->entries[i]);
 	kvfree(c->entries);
+	kvfree(c->names);
 	kfree(c);
 }
 
@@ -250,7 +296,11 @@ static struct smoothfs_dir_cache *smoothfs_dir_cache_build(struct file *file)
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	hash_init(c->names);
+	err = smoothfs_dir_hash_grow(c);
+	if (err) {
+		kfree(c);
+		return ERR_PTR(err);
+	}
 	c->sbi = sbi;
 	c->skip_meta = IS_ROOT(dentry);
 

@@ -131,6 +131,7 @@ struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
 	path_get(&si->lower);
 	si->tier = tier;
 	inode->i_ino = ino;
+	smoothfs_inomap_set(SMOOTHFS_SB(sb), lower_inode->i_sb, lower_inode->i_ino, ino);
 	fsstack_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);
 

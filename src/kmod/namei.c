@@ -274,20 +274,31 @@ int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *
 	return smoothfs_create_object(dir, dentry, &new);
 }
 
-/* Remove one lower object, checking it is still where we found it. */
-static int smoothfs_lower_unlink(struct dentry *lower, bool is_dir)
+/*
+ * Remove one lower object, checking it is still where we found it.  Its
+ * inode number may be reused once it is gone: the d_ino cache forgets it.
+ */
+static int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower,
+				 bool is_dir)
 {
 	struct dentry *lparent = dget_parent(lower);
 	struct inode *ldir = d_inode(lparent);
+	u64 lower_ino;
 	int err;
 
 	inode_lock_nested(ldir, I_MUTEX_PARENT);
-	if (lower->d_parent != lparent || d_unhashed(lower))
+	if (lower->d_parent != lparent || d_unhashed(lower)) {
 		err = -ESTALE;
-	else if (is_dir)
+		goto out;
+	}
+	lower_ino = d_inode(lower)->i_ino;
+	if (is_dir)
 		err = vfs_rmdir(SMOOTHFS_NOP_IDMAP, ldir, lower);
 	else
 		err = vfs_unlink(SMOOTHFS_NOP_IDMAP, ldir, lower, NULL);
+	if (!err)
+		smoothfs_inomap_forget(sbi, ldir->i_sb, lower_ino);
+out:
 	inode_unlock(ldir);
 	dput(lparent);
 	return err;
@@ -309,7 +320,7 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 	if (err)
 		return err;
 	old_cred = override_creds(sbi->creator_cred);
-	err = smoothfs_lower_unlink(lower, false);
+	err = smoothfs_lower_unlink(sbi, lower, false);
 	revert_creds(old_cred);
 	mnt_drop_write(sbi->tiers[si->tier].root.mnt);
 	if (err)
@@ -381,7 +392,7 @@ int smoothfs_rmdir(struct inode *dir, struct dentry *dentry)
 		err = mnt_want_write(mnt);
 		if (err)
 			break;
-		err = smoothfs_lower_unlink(entry->lower[t], true);
+		err = smoothfs_lower_unlink(sbi, entry->lower[t], true);
 		mnt_drop_write(mnt);
 		if (!err) {
 			dput(entry->lower[t]);

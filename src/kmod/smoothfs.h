@@ -40,6 +40,7 @@ struct smoothfs_sb_info {
 	struct list_head pool_node;	/* on the registry while mounted */
 	/* Serialises creating directory copies on other tiers. */
 	struct mutex materialize_lock;
+	struct smoothfs_inomap *inomap;	/* d_ino cache, allocated on first use */
 	bool any_spill;
 	bool mounted;		/* MOUNT_READY was sent */
 };
@@ -107,6 +108,16 @@ int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 		     struct kstat *stat, u32 request_mask, unsigned int flags);
 struct inode *smoothfs_ilookup(struct super_block *sb, const u8 *oid);
 char *smoothfs_rel_path(struct inode *inode, char *buf, int buflen);
+
+/* inomap.c */
+bool smoothfs_inomap_usable(const struct super_block *sb);
+void smoothfs_inomap_set(struct smoothfs_sb_info *sbi, const struct super_block *lower_sb,
+			 u64 lower_ino, u64 ino);
+bool smoothfs_inomap_find(struct smoothfs_sb_info *sbi, const struct super_block *lower_sb,
+			  u64 lower_ino, u64 *ino);
+void smoothfs_inomap_forget(struct smoothfs_sb_info *sbi, const struct super_block *lower_sb,
+			    u64 lower_ino);
+void smoothfs_inomap_free(struct smoothfs_sb_info *sbi);
 
 /* namei.c */
 int smoothfs_create(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,

@@ -130,6 +130,7 @@ static void smoothfs_put_super_info(struct smoothfs_sb_info *sbi)
 			smoothfs_event_pool_unmounted(sbi);
 	}
 	smoothfs_tiers_close(sbi);
+	smoothfs_inomap_free(sbi);
 	if (sbi->creator_cred)
 		put_cred(sbi->creator_cred);
 	kfree(sbi->pool);

@@ -5,7 +5,7 @@
 # disk is full, and space given back by unlink.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 20
+plan 22
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60
 mnt=/mnt/pool
@@ -34,6 +34,22 @@ is "$(cat "$mnt/share/on0" "$mnt/share/on1" "$mnt/share/on2" | tr '\n' ' ')" "ze
 is "$(cat "$mnt/share/twice")" fast "a name on two tiers resolves to the faster tier"
 inos=$(ls -i "$mnt/share" | awk '{print $1}' | sort -u | wc -l)
 is "$inos" 4 "every entry has its own inode number"
+
+# d_ino stays right when ext4 reuses a freed inode number: list (which
+# caches lower inode -> d_ino), delete, create, list again.
+mkdir "$mnt/reuse"
+for i in 1 2 3 4 5; do echo "$i" >"$mnt/reuse/f$i"; done
+ls -f "$mnt/reuse" >/dev/null
+lower_before=$(stat -c %i /t0/reuse/f3)
+rm "$mnt/reuse/f3"
+echo again >"$mnt/reuse/g3"
+[ "$(stat -c %i /t0/reuse/g3)" = "$lower_before" ] && reused=yes || reused=no
+d_ino=$(ls -i "$mnt/reuse" | awk '$2 == "g3" {print $1}')
+is "$d_ino" "$(stat -c %i "$mnt/reuse/g3")" "d_ino == st_ino after ext4 reused an inode number (reused: $reused)"
+ls -i "$mnt/reuse" | while read -r ino name; do
+	[ "$ino" = "$(stat -c %i "$mnt/reuse/$name")" ] || echo "$name"
+done >/tmp/mismatch
+is "$(cat /tmp/mismatch)" "" "every d_ino matches st_ino on a second listing"
 
 echo new >"$mnt/share/new"
 [ -f /t0/share/new ] && [ ! -e /t1/share/new ] && [ ! -e /t2/share/new ]
