@@ -91,8 +91,8 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 }
 
 /* Make sure directory @dentry exists on tier @t, creating missing parents. */
-static int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
-				unsigned int t)
+int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
+			 unsigned int t)
 {
 	int err = 0;
 
@@ -275,7 +275,7 @@ int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *
 }
 
 /* Remove one lower object, checking it is still where we found it. */
-static int smoothfs_lower_unlink(struct dentry *lower, bool is_dir)
+int smoothfs_lower_unlink(struct dentry *lower, bool is_dir)
 {
 	struct dentry *lparent = dget_parent(lower);
 	struct inode *ldir = d_inode(lparent);
@@ -339,7 +339,7 @@ static bool smoothfs_empty_actor(struct dir_context *ctx, const char *name, int 
 }
 
 /* A directory is empty only if every tier's copy is. */
-static int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *entry)
+int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *entry)
 {
 	unsigned int t;
 	int err = 0;

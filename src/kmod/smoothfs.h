@@ -108,6 +108,9 @@ int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 struct inode *smoothfs_ilookup(struct super_block *sb, const u8 *oid);
 char *smoothfs_rel_path(struct inode *inode, char *buf, int buflen);
 
+/* link.c */
+int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new);
+
 /* namei.c */
 int smoothfs_create(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
 		    umode_t mode, bool excl);
@@ -119,6 +122,10 @@ int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *
 		     const char *target);
 int smoothfs_unlink(struct inode *dir, struct dentry *dentry);
 int smoothfs_rmdir(struct inode *dir, struct dentry *dentry);
+int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
+			 unsigned int t);
+int smoothfs_lower_unlink(struct dentry *lower, bool is_dir);
+int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *entry);
 
 /* netlink.c */
 void smoothfs_event_spill(struct smoothfs_sb_info *sbi, const u8 *oid,
@@ -143,6 +150,10 @@ struct genl_family;
 int smoothfs_pools_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			int (*fill)(struct sk_buff *skb, const void *sbi),
 			const struct genl_family *family);
+
+/* rename.c */
+int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentry *old,
+		    struct inode *new_dir, struct dentry *new, unsigned int flags);
 
 /* super.c */
 extern struct file_system_type smoothfs_fs_type;
