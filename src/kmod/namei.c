@@ -315,7 +315,11 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 	if (err)
 		return err;
 
-	set_nlink(inode, d_inode(lower)->i_nlink);
+	/*
+	 * The unlinked name's lower dentry may have gone negative (another
+	 * hard link held the inode); si->lower keeps its dentry positive.
+	 */
+	set_nlink(inode, d_inode(si->lower.dentry)->i_nlink);
 	inode_set_ctime_current(inode);
 	entry->lower[si->tier] = NULL;
 	dput(lower);
