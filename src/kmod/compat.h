@@ -55,6 +55,18 @@ static inline int smoothfs_lower_getattr(const struct path *path, struct kstat *
 	return vfs_getattr(path, stat, mask, flags);
 }
 
+/* struct renamedata names its idmaps differently in the two series. */
+static inline void smoothfs_rd_set_idmap(struct renamedata *rd, smoothfs_idmap_t *idmap)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	rd->old_mnt_idmap = idmap;
+	rd->new_mnt_idmap = idmap;
+#else
+	rd->old_mnt_userns = idmap;
+	rd->new_mnt_userns = idmap;
+#endif
+}
+
 /*
  * Only CAP_SYS_ADMIN may subscribe to events: heat samples reveal which
  * files are being used.  6.1.y has the restriction either as a flag or,

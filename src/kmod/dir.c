@@ -421,6 +421,8 @@ const struct inode_operations smoothfs_dir_iops = {
 	.symlink	= smoothfs_symlink,
 	.unlink		= smoothfs_unlink,
 	.rmdir		= smoothfs_rmdir,
+	.link		= smoothfs_link,
+	.rename		= smoothfs_rename,
 	.getattr	= smoothfs_getattr,
 	.setattr	= smoothfs_setattr,
 };

@@ -91,8 +91,8 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 }
 
 /* Make sure directory @dentry exists on tier @t, creating missing parents. */
-static int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
-				unsigned int t)
+int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
+			 unsigned int t)
 {
 	int err = 0;
 
@@ -278,8 +278,7 @@ int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *
  * Remove one lower object, checking it is still where we found it.  Its
  * inode number may be reused once it is gone: the d_ino cache forgets it.
  */
-static int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower,
-				 bool is_dir)
+int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower, bool is_dir)
 {
 	struct dentry *lparent = dget_parent(lower);
 	struct inode *ldir = d_inode(lparent);
@@ -326,7 +325,11 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 	if (err)
 		return err;
 
-	set_nlink(inode, d_inode(lower)->i_nlink);
+	/*
+	 * The unlinked name's lower dentry may have gone negative (another
+	 * hard link held the inode); si->lower keeps its dentry positive.
+	 */
+	set_nlink(inode, d_inode(si->lower.dentry)->i_nlink);
 	inode_set_ctime_current(inode);
 	entry->lower[si->tier] = NULL;
 	dput(lower);
@@ -350,7 +353,7 @@ static bool smoothfs_empty_actor(struct dir_context *ctx, const char *name, int 
 }
 
 /* A directory is empty only if every tier's copy is. */
-static int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *entry)
+int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *entry)
 {
 	unsigned int t;
 	int err = 0;

@@ -119,6 +119,9 @@ void smoothfs_inomap_forget(struct smoothfs_sb_info *sbi, const struct super_blo
 			    u64 lower_ino);
 void smoothfs_inomap_free(struct smoothfs_sb_info *sbi);
 
+/* link.c */
+int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new);
+
 /* namei.c */
 int smoothfs_create(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
 		    umode_t mode, bool excl);
@@ -130,6 +133,10 @@ int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *
 		     const char *target);
 int smoothfs_unlink(struct inode *dir, struct dentry *dentry);
 int smoothfs_rmdir(struct inode *dir, struct dentry *dentry);
+int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
+			 unsigned int t);
+int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower, bool is_dir);
+int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *entry);
 
 /* netlink.c */
 void smoothfs_event_spill(struct smoothfs_sb_info *sbi, const u8 *oid,
@@ -154,6 +161,10 @@ struct genl_family;
 int smoothfs_pools_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			int (*fill)(struct sk_buff *skb, const void *sbi),
 			const struct genl_family *family);
+
+/* rename.c */
+int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentry *old,
+		    struct inode *new_dir, struct dentry *new, unsigned int flags);
 
 /* super.c */
 extern struct file_system_type smoothfs_fs_type;
