@@ -15,6 +15,8 @@
  * RENAME_EXCHANGE swaps the two objects tier by tier: where both have a
  * lower object it is a lower exchange, elsewhere a plain rename of the
  * one that is there.
+ * A duplicate that a faster tier shadowed at the old name is another
+ * object: it is left where it is and shows through after the rename.
  *
  * In between, the lower tiers show the intermediate state: the moved
  * object under its new name on one tier while the old target still has

@@ -5,7 +5,7 @@
 # the name exists exactly where expected and nowhere else, the old name
 # is gone on every tier, contents and st_ino (from the OID) unchanged.
 
-RENAME_PER_ROUND=68
+RENAME_PER_ROUND=73
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c
 mnt=/mnt/pool
@@ -43,6 +43,7 @@ populate() {
 	echo F >/t1/file1 && mkdir -p /t0/dir02 /t2/dir02 && echo d0 >/t0/dir02/d0 && echo d2 >/t2/dir02/d2
 	mkdir -p /t0/sticky /t2/sticky && chmod 1777 /t0/sticky /t2/sticky
 	echo mine >/t2/sticky/old.txt && chown 1000:1000 /t2/sticky/old.txt
+	echo fast >/t0/dup2.txt && echo slow >/t2/dup2.txt
 	echo root >/t0/sticky/root.txt
 }
 
@@ -94,11 +95,32 @@ round() {
 	is "$(ino tgt0.txt):$(cat "$mnt/tgt0.txt")" "$i:src1" "$fs: the name shows the source"
 	is "$(ls "$mnt" | grep -c '^tgt0.txt$')" 1 "$fs: one visible copy"
 
+	# --- open files across a rename -----------------------------------
+	echo kept >"$mnt/open-src.txt" && echo replaced >"$mnt/open-tgt.txt"
+	exec 3<"$mnt/open-src.txt" 4<"$mnt/open-tgt.txt"
+	mv "$mnt/open-src.txt" "$mnt/data/open-moved.txt"
+	mv "$mnt/data/open-moved.txt" "$mnt/open-tgt.txt"
+	is "$(cat <&3)|$(cat <&4)|$(cat "$mnt/open-tgt.txt")" "kept|replaced|kept" \
+		"$fs: open files read on across renames, the replaced one too"
+	exec 3<&- 4<&-
+
+	# --- renaming one name of a hard-linked file ------------------------
+	echo h >"$mnt/hl1" && ln "$mnt/hl1" "$mnt/canon/hl2"
+	run_ok "$fs: rename one name of a hard-linked file" -- mv "$mnt/hl1" "$mnt/data/hl3"
+	rm "$mnt/canon/hl2"
+	is "$(where hl1)|$(where data/hl3)|$(cat "$mnt/data/hl3")|$(stat -c %h "$mnt/data/hl3")" "|0|h|1" \
+		"$fs: the other name unlinks, the renamed one stays"
+
 	# --- a name on two tiers (a shadowed duplicate) replaced ----------
 	echo fresh >"$mnt/fresh.txt"
 	run_ok "$fs: rename over a name that exists on tiers 1 and 2" -- mv "$mnt/fresh.txt" "$mnt/dup.txt"
 	is "$(where dup.txt)|$(cat "$mnt/dup.txt")" "0|fresh" \
 		"$fs: both old copies are gone, the new one is visible"
+
+	# A duplicate shadowed at the old name is another object: it stays.
+	run_ok "$fs: rename a name that a slower tier also holds" -- mv "$mnt/dup2.txt" "$mnt/dup3.txt"
+	is "$(where dup3.txt)|$(where dup2.txt)|$(cat "$mnt/dup3.txt")|$(cat "$mnt/dup2.txt")" "0|2|fast|slow" \
+		"$fs: the shadowed duplicate shows through at the old name"
 
 	# --- directory rename, rolled back on a failure part-way ----------
 	run_fails "File exists" "$fs: a directory rename that fails on its third tier" -- \
