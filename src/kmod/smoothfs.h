@@ -158,6 +158,7 @@ bool smoothfs_tier_has_room(struct smoothfs_tier *tier);
 struct xattr_handler;
 extern const struct xattr_handler *smoothfs_xattr_handlers[];
 void smoothfs_xattr_iget(struct inode *inode);
+int smoothfs_copy_acls(struct inode *dir, struct vfsmount *mnt, struct dentry *to);
 ssize_t smoothfs_listxattr(struct dentry *dentry, char *list, size_t size);
 struct posix_acl *smoothfs_get_inode_acl(struct inode *inode, int type, bool rcu);
 #if SMOOTHFS_NEW_ACL_API

@@ -383,6 +383,54 @@ struct posix_acl *smoothfs_get_inode_acl(struct inode *inode, int type, bool rcu
 	return acl;
 }
 
+/* The ACL of a lower object, NULL if it has none (mounter's creds). */
+static struct posix_acl *smoothfs_lower_acl(struct dentry *lower, int type)
+{
+#if SMOOTHFS_NEW_ACL_API
+	struct posix_acl *acl;
+
+	acl = vfs_get_acl(SMOOTHFS_NOP_IDMAP, lower, posix_acl_xattr_name(type));
+	return acl == ERR_PTR(-ENODATA) ? NULL : acl;
+#else
+	return get_acl(d_inode(lower), type);
+#endif
+}
+
+/*
+ * Set, or remove when @acl is NULL, the ACL of a lower object; the lower
+ * filesystem updates its mode to match.  Mounter's creds, write access held.
+ */
+static int smoothfs_lower_set_acl(struct dentry *lower, int type, struct posix_acl *acl)
+{
+#if SMOOTHFS_NEW_ACL_API
+	const char *name = posix_acl_xattr_name(type);
+	int err;
+
+	if (acl)
+		return vfs_set_acl(SMOOTHFS_NOP_IDMAP, lower, name, acl);
+	err = vfs_remove_acl(SMOOTHFS_NOP_IDMAP, lower, name);
+#else
+	const char *name = smoothfs_acl_xattr_name(type);
+	size_t size;
+	void *value;
+	int err;
+
+	if (!acl) {
+		err = vfs_removexattr(SMOOTHFS_NOP_IDMAP, lower, name);
+		return err == -ENODATA ? 0 : err;
+	}
+	size = posix_acl_xattr_size(acl->a_count);
+	value = kmalloc(size, GFP_KERNEL);
+	if (!value)
+		return -ENOMEM;
+	err = posix_acl_to_xattr(&init_user_ns, acl, value, size);
+	if (err >= 0)
+		err = vfs_setxattr(SMOOTHFS_NOP_IDMAP, lower, name, value, size, 0);
+	kfree(value);
+#endif
+	return err == -ENODATA ? 0 : err;
+}
+
 #if SMOOTHFS_NEW_ACL_API
 /* getfacl and nfsd on 6.12. */
 struct posix_acl *smoothfs_get_acl(smoothfs_idmap_t *idmap, struct dentry *dentry, int type)
@@ -395,20 +443,16 @@ struct posix_acl *smoothfs_get_acl(smoothfs_idmap_t *idmap, struct dentry *dentr
 	if (!IS_POSIXACL(d_inode(si->lower.dentry)))
 		return NULL;
 	old_cred = smoothfs_xattr_creds(inode);
-	acl = vfs_get_acl(SMOOTHFS_NOP_IDMAP, si->lower.dentry, posix_acl_xattr_name(type));
+	acl = smoothfs_lower_acl(si->lower.dentry, type);
 	revert_creds(old_cred);
-	if (acl == ERR_PTR(-ENODATA))
-		return NULL;
 	return acl;
 }
+#endif
 
 /* Ownership was checked on our inode by set_posix_acl(). */
-int smoothfs_set_acl(smoothfs_idmap_t *idmap, struct dentry *dentry, struct posix_acl *acl,
-		     int type)
+static int smoothfs_set_inode_acl(struct inode *inode, struct posix_acl *acl, int type)
 {
-	struct inode *inode = d_inode(dentry);
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
-	const char *name = posix_acl_xattr_name(type);
 	const struct cred *old_cred;
 	int err;
 
@@ -416,58 +460,64 @@ int smoothfs_set_acl(smoothfs_idmap_t *idmap, struct dentry *dentry, struct posi
 	if (err)
 		return err;
 	old_cred = smoothfs_xattr_creds(inode);
-	if (acl) {
-		err = vfs_set_acl(SMOOTHFS_NOP_IDMAP, si->lower.dentry, name, acl);
-	} else {
-		err = vfs_remove_acl(SMOOTHFS_NOP_IDMAP, si->lower.dentry, name);
-		if (err == -ENODATA)
-			err = 0;
-	}
+	err = smoothfs_lower_set_acl(si->lower.dentry, type, acl);
 	revert_creds(old_cred);
 	mnt_drop_write(si->lower.mnt);
-	/* The lower may have changed its mode to match the ACL. */
 	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
 	return err;
+}
+
+#if SMOOTHFS_NEW_ACL_API
+/* setfacl and nfsd on 6.12, through vfs_set_acl()/vfs_remove_acl(). */
+int smoothfs_set_acl(smoothfs_idmap_t *idmap, struct dentry *dentry, struct posix_acl *acl,
+		     int type)
+{
+	return smoothfs_set_inode_acl(d_inode(dentry), acl, type);
 }
 #else
 /* setfacl through posix_acl_xattr_set(), and nfsd through set_posix_acl(). */
 int smoothfs_set_acl(smoothfs_idmap_t *idmap, struct inode *inode, struct posix_acl *acl,
 		     int type)
 {
-	struct smoothfs_inode *si = SMOOTHFS_I(inode);
-	const char *name = smoothfs_acl_xattr_name(type);
-	const struct cred *old_cred;
-	size_t size = 0;
-	void *value = NULL;
-	int err;
-
-	if (acl) {
-		size = posix_acl_xattr_size(acl->a_count);
-		value = kmalloc(size, GFP_KERNEL);
-		if (!value)
-			return -ENOMEM;
-		err = posix_acl_to_xattr(&init_user_ns, acl, value, size);
-		if (err < 0)
-			goto out_free;
-	}
-	err = mnt_want_write(si->lower.mnt);
-	if (err)
-		goto out_free;
-	old_cred = smoothfs_xattr_creds(inode);
-	if (acl) {
-		err = vfs_setxattr(SMOOTHFS_NOP_IDMAP, si->lower.dentry, name, value, size, 0);
-	} else {
-		err = vfs_removexattr(SMOOTHFS_NOP_IDMAP, si->lower.dentry, name);
-		if (err == -ENODATA)
-			err = 0;
-	}
-	revert_creds(old_cred);
-	mnt_drop_write(si->lower.mnt);
-	/* The lower may have changed its mode to match the ACL. */
-	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
-out_free:
-	kfree(value);
-	return err;
+	return smoothfs_set_inode_acl(inode, acl, type);
 }
 #endif
+
+/*
+ * Give @to, the copy of directory @dir that namei.c made on another tier,
+ * the ACLs of @dir's lower, so new files inherit the default ACL whatever
+ * tier they land on.  A tier without ACLs keeps the mode alone.
+ */
+int smoothfs_copy_acls(struct inode *dir, struct vfsmount *mnt, struct dentry *to)
+{
+	static const int types[] = { ACL_TYPE_ACCESS, ACL_TYPE_DEFAULT };
+	struct dentry *from = SMOOTHFS_I(dir)->lower.dentry;
+	const struct cred *old_cred;
+	struct posix_acl *acl;
+	int i, err;
+
+	if (!IS_POSIXACL(d_inode(from)) || !IS_POSIXACL(d_inode(to)))
+		return 0;
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	old_cred = smoothfs_xattr_creds(dir);
+	for (i = 0; !err && i < ARRAY_SIZE(types); i++) {
+		acl = smoothfs_lower_acl(from, types[i]);
+		if (IS_ERR(acl)) {
+			err = PTR_ERR(acl);
+			break;
+		}
+		err = smoothfs_lower_set_acl(to, types[i], acl);
+		posix_acl_release(acl);
+	}
+	revert_creds(old_cred);
+	mnt_drop_write(mnt);
+	return err;
+}
+#else
+int smoothfs_copy_acls(struct inode *dir, struct vfsmount *mnt, struct dentry *to)
+{
+	return 0;
+}
 #endif /* CONFIG_FS_POSIX_ACL */

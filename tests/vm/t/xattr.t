@@ -8,7 +8,7 @@
 # tmpfs on 6.1 has no user.* xattrs: those checks are skipped there.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-PER_SUITE=57
+PER_SUITE=59
 plan $((2 * PER_SUITE))
 
 asuser() { setpriv --reuid=1000 --regid=1000 --clear-groups "$@"; }
@@ -23,6 +23,7 @@ suite() {
 	local l=$1 t0=$2 t1=$3 m=$4 uuid=$5 ux=$6 ino want oid out
 
 	echo slow >"$t1/slow.txt"
+	mkdir "$t1/adopted" && setfacl -m u:1000:rx,d:u:1000:rwx,d:o::- "$t1/adopted"
 	mkdir -p "$m"
 	mount -t smoothfs -o "pool=xa$l,uuid=$uuid,tiers=$t0:$t1" none "$m" || return 1
 	chmod 755 "$m"
@@ -147,6 +148,14 @@ suite() {
 	[ "$(stat -c %a "$m/dacl/sub")" = "$(stat -c %a "$t0/plain/sub")" ] &&
 		[ "$(getfacl -cpn "$m/dacl/sub")" = "$(getfacl -cpn "$t0/plain/sub")" ]
 	ok $? "$l: and by a new directory, default ACL included"
+	(umask 077; echo x >"$m/adopted/new"; echo x >"$t1/adopted/ref")
+	[ -f "$t0/adopted/new" ] && [ -n "$(getfacl -cpn "$t0/adopted" | grep default:user:1000:rwx)" ] &&
+		[ "$(getfacl -cpn "$t0/adopted")" = "$(getfacl -cpn "$t1/adopted")" ] &&
+		[ "$(stat -c %a "$t0/adopted")" = "$(stat -c %a "$t1/adopted")" ]
+	ok $? "$l: a directory copied to another tier gets the original's ACLs"
+	[ "$(stat -c %a "$t0/adopted/new")" = "$(stat -c %a "$t1/adopted/ref")" ] &&
+		[ "$(getfacl -cpn "$t0/adopted/new")" = "$(getfacl -cpn "$t1/adopted/ref")" ]
+	ok $? "$l: and a file created there inherits the default ACL ($(stat -c %a "$t0/adopted/new"))"
 	(umask 027; echo x >"$m/nodef"; mkdir "$m/nodefdir")
 	is "$(stat -c %a "$m/nodef") $(stat -c %a "$m/nodefdir")" "640 750" "$l: the umask applies without a default ACL"
 	is "$(stat -c %a "$t0/nodef") $(getfacl -cpn "$t0/nodef" | wc -l)" "640 4" "$l: and on the lower, no ACL"
