@@ -6,10 +6,11 @@
 # reserved trusted.smoothfs.{oid,tier,fileid,pin}; ACLs for permission
 # checks, setfacl/getfacl, default ACL inheritance, umask, chmod and mask.
 # tmpfs on 6.1 has no user.* xattrs: those checks are skipped there.
+# Last, btrfs tiers mounted noacl (disk2, disk3): the umask still applies.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
 PER_SUITE=59
-plan $((2 * PER_SUITE))
+plan $((2 * PER_SUITE + 4))
 
 asuser() { setpriv --reuid=1000 --regid=1000 --clear-groups "$@"; }
 # xattr NAME FILE: the value in hex (0x...), empty when there is none.
@@ -176,3 +177,18 @@ mkdir -p /e0 /e1
 mkfs.ext4 -q -F "$(vm_disk disk0)" && mount "$(vm_disk disk0)" /e0
 mkfs.xfs -q -f "$(vm_disk disk1)" && mount "$(vm_disk disk1)" /e1
 suite ext4xfs /e0 /e1 /mnt/xa-disk 0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a61 1
+
+# Tiers without ACLs: smoothfs sets SB_POSIXACL, so the VFS leaves the umask
+# to the lower, whose vfs_create()/vfs_mkdir() must apply it.
+mkdir -p /n0 /n1 /mnt/xa-noacl
+modprobe btrfs
+mkfs.btrfs -q -f "$(vm_disk disk2)" && mount -o noacl "$(vm_disk disk2)" /n0
+mkfs.btrfs -q -f "$(vm_disk disk3)" && mount -o noacl "$(vm_disk disk3)" /n1
+mount -t smoothfs -o pool=xanoacl,uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a62,tiers=/n0:/n1 none /mnt/xa-noacl
+(umask 027; echo x >/mnt/xa-noacl/f; mkdir /mnt/xa-noacl/d)
+is "$(stat -c %a /mnt/xa-noacl/f /mnt/xa-noacl/d /n0/f /n0/d | tr '\n' ' ')" "640 750 640 750 " \
+	"noacl tiers: the umask applies to files and directories"
+run_fails "Operation not supported" "noacl tiers: setfacl is EOPNOTSUPP" -- setfacl -m u:1000:r /mnt/xa-noacl/f
+is "$(stat -c %a /n0/f)" 640 "noacl tiers: and changes nothing"
+umount /mnt/xa-noacl
+ok $? "noacl tiers: umount"
