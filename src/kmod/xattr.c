@@ -449,8 +449,45 @@ struct posix_acl *smoothfs_get_acl(smoothfs_idmap_t *idmap, struct dentry *dentr
 }
 #endif
 
+/*
+ * A directory's copies on other tiers follow its ACLs, so that files
+ * created in any of them inherit the same default ACL (mounter's creds).
+ */
+static int smoothfs_set_copies_acl(struct inode *inode, struct dentry *dentry,
+				   int type, struct posix_acl *acl)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(inode->i_sb);
+	struct dentry *canonical = SMOOTHFS_I(inode)->lower.dentry;
+	struct dentry *alias = NULL, *lower;
+	struct smoothfs_entry *entry;
+	unsigned int t;
+	int err = 0, ret;
+
+	if (!dentry) {
+		alias = d_find_alias(inode);
+		dentry = alias;
+	}
+	entry = dentry ? SMOOTHFS_E(dentry) : NULL;
+	for (t = 0; entry && t < sbi->ntiers; t++) {
+		lower = READ_ONCE(entry->lower[t]);
+		if (!lower || lower == canonical || !d_inode(lower) ||
+		    !IS_POSIXACL(d_inode(lower)))
+			continue;
+		ret = mnt_want_write(sbi->tiers[t].root.mnt);
+		if (!ret) {
+			ret = smoothfs_lower_set_acl(lower, type, acl);
+			mnt_drop_write(sbi->tiers[t].root.mnt);
+		}
+		if (ret && !err)
+			err = ret;
+	}
+	dput(alias);
+	return err;
+}
+
 /* Ownership was checked on our inode by set_posix_acl(). */
-static int smoothfs_set_inode_acl(struct inode *inode, struct posix_acl *acl, int type)
+static int smoothfs_set_inode_acl(struct inode *inode, struct dentry *dentry,
+				  struct posix_acl *acl, int type)
 {
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	const struct cred *old_cred;
@@ -461,8 +498,10 @@ static int smoothfs_set_inode_acl(struct inode *inode, struct posix_acl *acl, in
 		return err;
 	old_cred = smoothfs_xattr_creds(inode);
 	err = smoothfs_lower_set_acl(si->lower.dentry, type, acl);
-	revert_creds(old_cred);
 	mnt_drop_write(si->lower.mnt);
+	if (!err && S_ISDIR(inode->i_mode))
+		err = smoothfs_set_copies_acl(inode, dentry, type, acl);
+	revert_creds(old_cred);
 	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
 	return err;
 }
@@ -472,14 +511,14 @@ static int smoothfs_set_inode_acl(struct inode *inode, struct posix_acl *acl, in
 int smoothfs_set_acl(smoothfs_idmap_t *idmap, struct dentry *dentry, struct posix_acl *acl,
 		     int type)
 {
-	return smoothfs_set_inode_acl(d_inode(dentry), acl, type);
+	return smoothfs_set_inode_acl(d_inode(dentry), dentry, acl, type);
 }
 #else
 /* setfacl through posix_acl_xattr_set(), and nfsd through set_posix_acl(). */
 int smoothfs_set_acl(smoothfs_idmap_t *idmap, struct inode *inode, struct posix_acl *acl,
 		     int type)
 {
-	return smoothfs_set_inode_acl(inode, acl, type);
+	return smoothfs_set_inode_acl(inode, NULL, acl, type);
 }
 #endif
 

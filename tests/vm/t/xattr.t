@@ -9,7 +9,7 @@
 # Last, btrfs tiers mounted noacl (disk2, disk3): the umask still applies.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-PER_SUITE=59
+PER_SUITE=61
 plan $((2 * PER_SUITE + 4))
 
 asuser() { setpriv --reuid=1000 --regid=1000 --clear-groups "$@"; }
@@ -24,6 +24,7 @@ suite() {
 	local l=$1 t0=$2 t1=$3 m=$4 uuid=$5 ux=$6 ino want oid out
 
 	echo slow >"$t1/slow.txt"
+	mkdir "$t0/multi" "$t1/multi"
 	mkdir "$t1/adopted" && setfacl -m u:1000:rx,d:u:1000:rwx,d:o::- "$t1/adopted"
 	mkdir -p "$m"
 	mount -t smoothfs -o "pool=xa$l,uuid=$uuid,tiers=$t0:$t1" none "$m" || return 1
@@ -149,6 +150,12 @@ suite() {
 	[ "$(stat -c %a "$m/dacl/sub")" = "$(stat -c %a "$t0/plain/sub")" ] &&
 		[ "$(getfacl -cpn "$m/dacl/sub")" = "$(getfacl -cpn "$t0/plain/sub")" ]
 	ok $? "$l: and by a new directory, default ACL included"
+	run_ok "$l: setfacl on a directory with a copy on each tier" -- \
+		setfacl -m u:1000:rx,d:u:1000:rwx "$m/multi"
+	[ -n "$(getfacl -cpn "$t0/multi" | grep default:user:1000:rwx)" ] &&
+		[ "$(getfacl -cpn "$t0/multi")" = "$(getfacl -cpn "$t1/multi")" ] &&
+		[ "$(stat -c %a "$t0/multi")" = "$(stat -c %a "$t1/multi")" ]
+	ok $? "$l: every copy gets the ACLs"
 	(umask 077; echo x >"$m/adopted/new"; echo x >"$t1/adopted/ref")
 	[ -f "$t0/adopted/new" ] && [ -n "$(getfacl -cpn "$t0/adopted" | grep default:user:1000:rwx)" ] &&
 		[ "$(getfacl -cpn "$t0/adopted")" = "$(getfacl -cpn "$t1/adopted")" ] &&
