@@ -9,6 +9,8 @@
 
 #include <linux/fs.h>
 #include <linux/mount.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 
@@ -37,6 +39,32 @@ typedef struct user_namespace smoothfs_idmap_t;
 #define smoothfs_set_sb_uuid(sb, uuid) uuid_copy(&(sb)->s_uuid, uuid)
 #define smoothfs_lower_write_start(file) file_start_write(file)
 #define smoothfs_lower_write_end(file) file_end_write(file)
+#endif
+
+/*
+ * POSIX ACLs: 6.1 routes the ACL xattr names through s_xattr handlers and
+ * has an inode-based ->get_acl(inode, type, rcu); 6.12 (upstream 6.2)
+ * sends them to ->get_acl(idmap, dentry, type)/->set_acl(idmap, dentry, ..)
+ * and renamed the inode-based getter ->get_inode_acl.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define SMOOTHFS_NEW_ACL_API 1
+#define smoothfs_lower_get_inode_acl(inode, type) get_inode_acl(inode, type)
+#define SMOOTHFS_ACL_IOPS \
+	.get_inode_acl	= smoothfs_get_inode_acl, \
+	.get_acl	= smoothfs_get_acl, \
+	.set_acl	= smoothfs_set_acl
+#else
+#define SMOOTHFS_NEW_ACL_API 0
+#define smoothfs_lower_get_inode_acl(inode, type) get_acl(inode, type)
+#define SMOOTHFS_ACL_IOPS \
+	.get_acl	= smoothfs_get_inode_acl, \
+	.set_acl	= smoothfs_set_acl
+static inline const char *smoothfs_acl_xattr_name(int type)
+{
+	return type == ACL_TYPE_ACCESS ? XATTR_NAME_POSIX_ACL_ACCESS :
+					 XATTR_NAME_POSIX_ACL_DEFAULT;
+}
 #endif
 
 /*

@@ -425,6 +425,8 @@ const struct inode_operations smoothfs_dir_iops = {
 	.rename		= smoothfs_rename,
 	.getattr	= smoothfs_getattr,
 	.setattr	= smoothfs_setattr,
+	.listxattr	= smoothfs_listxattr,
+	SMOOTHFS_ACL_IOPS,
 };
 
 const struct file_operations smoothfs_dir_fops = {

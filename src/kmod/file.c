@@ -156,6 +156,8 @@ int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iatt
 const struct inode_operations smoothfs_file_iops = {
 	.getattr	= smoothfs_getattr,
 	.setattr	= smoothfs_setattr,
+	.listxattr	= smoothfs_listxattr,
+	SMOOTHFS_ACL_IOPS,
 };
 
 const struct file_operations smoothfs_file_fops = {

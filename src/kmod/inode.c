@@ -93,10 +93,13 @@ static const char *smoothfs_get_link(struct dentry *dentry, struct inode *inode,
 static const struct inode_operations smoothfs_symlink_iops = {
 	.get_link	= smoothfs_get_link,
 	.getattr	= smoothfs_getattr,
+	.listxattr	= smoothfs_listxattr,
 };
 
 static const struct inode_operations smoothfs_special_iops = {
 	.getattr	= smoothfs_getattr,
+	.listxattr	= smoothfs_listxattr,
+	SMOOTHFS_ACL_IOPS,
 };
 
 /*
@@ -134,6 +137,7 @@ struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
 	smoothfs_inomap_set(SMOOTHFS_SB(sb), lower_inode->i_sb, lower_inode->i_ino, ino);
 	fsstack_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);
+	smoothfs_xattr_iget(inode);
 
 	switch (lower_inode->i_mode & S_IFMT) {
 	case S_IFDIR:

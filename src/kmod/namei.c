@@ -82,6 +82,8 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 		err = d_is_negative(lower) ? -ENOENT : -EEXIST;
 	if (!err)
 		err = smoothfs_copy_dir_owner(lower, dir);
+	if (!err)
+		err = smoothfs_copy_acls(dir, sbi->tiers[t].root.mnt, lower);
 	if (err) {
 		dput(lower);
 		return err;

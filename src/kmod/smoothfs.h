@@ -59,6 +59,7 @@ struct smoothfs_inode {
 	struct path lower;
 	unsigned int tier;
 	u8 oid[SMOOTHFS_OID_LEN];
+	u8 pin;			/* enum smoothfs_pin_state; READ_ONCE */
 };
 
 static inline struct smoothfs_sb_info *SMOOTHFS_SB(const struct super_block *sb)
@@ -174,5 +175,21 @@ int smoothfs_tiers_open(struct fs_context *fc, struct smoothfs_sb_info *sbi,
 			char *const *paths, unsigned int n);
 void smoothfs_tiers_close(struct smoothfs_sb_info *sbi);
 bool smoothfs_tier_has_room(struct smoothfs_tier *tier);
+
+/* xattr.c */
+struct xattr_handler;
+extern const struct xattr_handler *smoothfs_xattr_handlers[];
+void smoothfs_xattr_iget(struct inode *inode);
+int smoothfs_copy_acls(struct inode *dir, struct vfsmount *mnt, struct dentry *to);
+ssize_t smoothfs_listxattr(struct dentry *dentry, char *list, size_t size);
+struct posix_acl *smoothfs_get_inode_acl(struct inode *inode, int type, bool rcu);
+#if SMOOTHFS_NEW_ACL_API
+struct posix_acl *smoothfs_get_acl(smoothfs_idmap_t *idmap, struct dentry *dentry, int type);
+int smoothfs_set_acl(smoothfs_idmap_t *idmap, struct dentry *dentry, struct posix_acl *acl,
+		     int type);
+#else
+int smoothfs_set_acl(smoothfs_idmap_t *idmap, struct inode *inode, struct posix_acl *acl,
+		     int type);
+#endif
 
 #endif /* _SMOOTHFS_H */

@@ -262,6 +262,8 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = SMOOTHFS_SUPER_MAGIC;
 	sb->s_op = &smoothfs_super_ops;
 	sb->s_d_op = &smoothfs_dentry_ops;
+	sb->s_xattr = smoothfs_xattr_handlers;
+	sb->s_flags |= SB_POSIXACL;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_time_gran = 1;
 	sb->s_stack_depth = depth + 1;
