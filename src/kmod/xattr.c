@@ -339,7 +339,10 @@ ssize_t smoothfs_listxattr(struct dentry *dentry, char *list, size_t size)
 		return len;
 
 	for (name = buf; name < buf + len; name += n) {
-		n = strnlen(name, buf + len - name) + 1;
+		n = strnlen(name, buf + len - name);
+		if (name + n == buf + len)
+			break;		/* no NUL: not a name */
+		n++;
 		if (!strncmp(name, XATTR_TRUSTED_PREFIX, XATTR_TRUSTED_PREFIX_LEN) &&
 		    (!trusted || !strncmp(name, SMOOTHFS_XATTR_PREFIX,
 					  sizeof(SMOOTHFS_XATTR_PREFIX) - 1)))
