@@ -65,14 +65,19 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 				    unsigned int t)
 {
 	struct dentry *lparent = SMOOTHFS_E(dentry->d_parent)->lower[t];
+	struct vfsmount *mnt = sbi->tiers[t].root.mnt;
 	struct inode *dir = d_inode(dentry);
 	struct dentry *lower;
-	int err = 0;
+	int err;
 
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
 	inode_lock_nested(d_inode(lparent), I_MUTEX_PARENT);
 	lower = lookup_one_len(dentry->d_name.name, lparent, dentry->d_name.len);
 	if (IS_ERR(lower)) {
 		inode_unlock(d_inode(lparent));
+		mnt_drop_write(mnt);
 		return PTR_ERR(lower);
 	}
 	if (d_is_negative(lower))
@@ -82,8 +87,9 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 		err = d_is_negative(lower) ? -ENOENT : -EEXIST;
 	if (!err)
 		err = smoothfs_copy_dir_owner(lower, dir);
+	mnt_drop_write(mnt);
 	if (!err)
-		err = smoothfs_copy_acls(dir, sbi->tiers[t].root.mnt, lower);
+		err = smoothfs_copy_acls(dir, mnt, lower);
 	if (err) {
 		dput(lower);
 		return err;
