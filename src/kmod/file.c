@@ -49,7 +49,8 @@ static int smoothfs_open(struct inode *inode, struct file *file)
 
 /*
  * The lower file of an open smoothfs file, with the flags fcntl changed
- * since open carried over (as overlayfs does).
+ * since open carried over (as overlayfs does).  Every data operation gets
+ * its lower file here.
  */
 static struct file *smoothfs_lower_file(struct file *file)
 {
@@ -171,10 +172,13 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 static loff_t smoothfs_llseek(struct file *file, loff_t offset, int whence)
 {
-	struct file *lower = file->private_data;
 	struct inode *inode = file_inode(file);
+	struct file *lower;
 	loff_t ret;
 
+	lower = smoothfs_lower_file(file);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
 	/* The lower file's f_pos follows ours, so SEEK_CUR/DATA/HOLE work. */
 	inode_lock(inode);
 	lower->f_pos = file->f_pos;
@@ -186,10 +190,13 @@ static loff_t smoothfs_llseek(struct file *file, loff_t offset, int whence)
 
 static int smoothfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
-	struct file *lower = file->private_data;
 	const struct cred *old_cred;
+	struct file *lower;
 	int err;
 
+	lower = smoothfs_lower_file(file);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
 	old_cred = smoothfs_creds(file_inode(file));
 	err = vfs_fsync_range(lower, start, end, datasync);
 	revert_creds(old_cred);

@@ -13,8 +13,8 @@ blocks() { stat -c %b "$1"; }
 suite() {
 	local l=$1 m=$2 t0=$3 t1=$4 a b d st
 	local fs0 fs1
-	fs0=$(stat -f -c %T "$t0")
-	fs1=$(stat -f -c %T "$t1")
+	fs0=$(findmnt -n -o FSTYPE -T "$t0")
+	fs1=$(findmnt -n -o FSTYPE -T "$t1")
 	echo "# $l: tier 0 $fs0, tier 1 $fs1"
 
 	# mmap: write(2) <-> MAP_SHARED, msync reaches the tier, tier writes visible
