@@ -31,6 +31,9 @@ typedef struct mnt_idmap smoothfs_idmap_t;
 /* vfs_iter_write() takes freeze protection itself since 6.8. */
 #define smoothfs_lower_write_start(file) do { } while (0)
 #define smoothfs_lower_write_end(file) do { } while (0)
+/* Splice from a file by way of its ->read_iter (6.5 renamed it). */
+#define smoothfs_copy_splice_read(in, ppos, pipe, len, flags) \
+	copy_splice_read(in, ppos, pipe, len, flags)
 #else
 typedef struct user_namespace smoothfs_idmap_t;
 #define SMOOTHFS_NOP_IDMAP (&init_user_ns)
@@ -39,6 +42,8 @@ typedef struct user_namespace smoothfs_idmap_t;
 #define smoothfs_set_sb_uuid(sb, uuid) uuid_copy(&(sb)->s_uuid, uuid)
 #define smoothfs_lower_write_start(file) file_start_write(file)
 #define smoothfs_lower_write_end(file) file_end_write(file)
+#define smoothfs_copy_splice_read(in, ppos, pipe, len, flags) \
+	generic_file_splice_read(in, ppos, pipe, len, flags)
 #endif
 
 /*
