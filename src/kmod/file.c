@@ -385,6 +385,42 @@ static loff_t smoothfs_remap_file_range(struct file *file_in, loff_t pos_in,
 				 SMOOTHFS_CLONE);
 }
 
+/*
+ * A directory's copies on other tiers follow its owner and mode, so that
+ * what they hold keeps the permissions the directory shows.  The canonical
+ * copy already changed; a copy that cannot follow is reported, not undone.
+ */
+static void smoothfs_setattr_dir_copies(struct dentry *dentry, const struct iattr *attr)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dentry->d_sb);
+	struct smoothfs_inode *si = SMOOTHFS_I(d_inode(dentry));
+	struct smoothfs_entry *entry = SMOOTHFS_E(dentry);
+	struct iattr copy = *attr;
+	unsigned int t;
+
+	copy.ia_valid &= ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_CTIME;
+	if (!(copy.ia_valid & (ATTR_MODE | ATTR_UID | ATTR_GID)))
+		return;
+	for (t = 0; t < sbi->ntiers; t++) {
+		struct dentry *lower = entry->lower[t];
+		struct vfsmount *mnt = sbi->tiers[t].root.mnt;
+		int err;
+
+		if (!lower || lower == si->lower.dentry)
+			continue;
+		err = mnt_want_write(mnt);
+		if (!err) {
+			inode_lock(d_inode(lower));
+			err = notify_change(SMOOTHFS_NOP_IDMAP, lower, &copy, NULL);
+			inode_unlock(d_inode(lower));
+			mnt_drop_write(mnt);
+		}
+		if (err)
+			pr_warn_ratelimited("%pd: the copy on tier %u keeps its old owner or mode: %d\n",
+					    dentry, t, err);
+	}
+}
+
 /* setattr on the one lower object (files and directories alike). */
 int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iattr *attr)
 {
@@ -412,8 +448,11 @@ int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iatt
 	inode_lock(lower_inode);
 	err = notify_change(SMOOTHFS_NOP_IDMAP, si->lower.dentry, &lower_attr, NULL);
 	inode_unlock(lower_inode);
-	revert_creds(old_cred);
 	mnt_drop_write(si->lower.mnt);
+	/* Not nested in the write access above: tiers may share a superblock. */
+	if (!err && d_is_dir(dentry))
+		smoothfs_setattr_dir_copies(dentry, &lower_attr);
+	revert_creds(old_cred);
 
 	fsstack_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);

@@ -5,7 +5,7 @@
 # only when every tier is full.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 27
+plan 28
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b
 mnt=/mnt/pool
@@ -36,6 +36,10 @@ ok $? "the file goes to the fastest tier"
 is "$(stat -c '%u:%g %a' /t0/archive)" "1000:1000 2775" "the directory was materialised with its owner and mode"
 is "$(ls "$mnt/archive" | tr '\n' ' ')" "fresh.txt old.txt " "both copies of the directory are listed"
 is "$(stat -c %g /t0/archive/fresh.txt)" 1000 "setgid directories pass their group on"
+chmod 2770 "$mnt/archive" && chown 1001:1000 "$mnt/archive"
+is "$(stat -c '%u:%g %a' /t0/archive /t1/archive | tr '\n' ' ')" "1001:1000 2770 1001:1000 2770 " \
+	"chmod and chown of a directory reach its copy on every tier"
+chown 1000:1000 "$mnt/archive" && chmod 2775 "$mnt/archive"
 
 mkdir -p "$mnt/a/b/c"
 [ -d /t0/a/b/c ]
