@@ -99,7 +99,7 @@ static int smoothfs_nl_inspect(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u8(reply, SMOOTHFS_ATTR_CURRENT_TIER, si->tier) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_INTENDED_TIER, si->tier) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_MOVEMENT_STATE, SMOOTHFS_MS_PLACED) ||
-	    nla_put_u8(reply, SMOOTHFS_ATTR_PIN_STATE, SMOOTHFS_PIN_NONE) ||
+	    nla_put_u8(reply, SMOOTHFS_ATTR_PIN_STATE, READ_ONCE(si->pin)) ||
 	    nla_put_u32(reply, SMOOTHFS_ATTR_GENERATION, 0) ||
 	    nla_put_u64_64bit(reply, SMOOTHFS_ATTR_TRANSACTION_SEQ, 0, SMOOTHFS_ATTR_PAD) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_RANGE_STAGED, 0) ||

@@ -3,7 +3,7 @@
 # MOUNT_READY, SPILL and POOL_UNMOUNTED events, through libsmoothfs.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 16
+plan 17
 
 tool=$SMOOTHFS_BUILD/vm-progs/nl-tool
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b
@@ -37,6 +37,10 @@ printf '%s\n' "$out" | grep -qx "rel_path=/dir/file"
 ok $? "inspect: the path inside the pool"
 printf '%s\n' "$out" | grep -qx "tier_path=/t0"
 ok $? "inspect: the tier's root"
+setfattr -n trusted.smoothfs.pin -v pin_hot "$mnt/dir/file"
+$tool inspect "$uuid" "$oid" 2>&1 | grep -qx "pin=pin_hot"
+ok $? "inspect: the pin set through the mount"
+setfattr -x trusted.smoothfs.pin "$mnt/dir/file"
 out=$($tool inspect "$uuid" 00000000000070008000000000000000 2>&1)
 printf '%s' "$out" | grep -q "inspect: -2 (.*object not in use in this pool"
 ok $? "inspect of an unknown OID: ENOENT with the kernel's reason ($out)"
