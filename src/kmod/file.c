@@ -30,6 +30,7 @@ static int smoothfs_open(struct inode *inode, struct file *file)
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	file->private_data = lower;
+	smoothfs_heat_open(inode);
 	return 0;
 }
 
@@ -66,6 +67,8 @@ static ssize_t smoothfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	ret = vfs_iter_read(lower, iter, &iocb->ki_pos, smoothfs_iocb_to_rwf(iocb->ki_flags));
 	revert_creds(old_cred);
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
+	smoothfs_heat_read(file_inode(file), ret);
+	smoothfs_inode_fault(file_inode(file), ret);
 	return ret;
 }
 
@@ -88,6 +91,8 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	fsstack_copy_attr_all(inode, file_inode(lower));
 	fsstack_copy_inode_size(inode, file_inode(lower));
 	inode_unlock(inode);
+	smoothfs_heat_write(inode, ret);
+	smoothfs_inode_fault(inode, ret);
 	return ret;
 }
 
@@ -115,6 +120,7 @@ static int smoothfs_fsync(struct file *file, loff_t start, loff_t end, int datas
 	old_cred = smoothfs_creds(file_inode(file));
 	err = vfs_fsync_range(lower, start, end, datasync);
 	revert_creds(old_cred);
+	smoothfs_inode_fault(file_inode(file), err);
 	return err;
 }
 
