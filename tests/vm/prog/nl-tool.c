@@ -5,10 +5,14 @@
  *   nl-tool list                     one line per mounted pool
  *   nl-tool inspect UUID OID-HEX     key=value lines
  *   nl-tool events COUNT TIMEOUT-MS  subscribe, print "subscribed", then
- *                                    one line per event until COUNT
+ *                                    one line per event until COUNT (0:
+ *                                    until no event for TIMEOUT-MS, then
+ *                                    "quiet"); a heat sample is followed
+ *                                    by one "heat ..." line per record
  *
  * Exit status: 0, or 1 with the library's reason on stderr.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +77,12 @@ static int cmd_events(smoothfs_client *c, int count, int timeout_ms)
 		return fail(c, "subscribe", r);
 	printf("subscribed\n");
 	fflush(stdout);
-	while (count-- > 0) {
+	for (int seen = 0; count == 0 || seen < count; seen++) {
 		r = smoothfs_receive(c, timeout_ms, &ev);
+		if (r == -ETIMEDOUT && count == 0) {
+			printf("quiet\n");
+			return 0;
+		}
 		if (r < 0)
 			return fail(c, "receive", r);
 		smoothfs_uuid_to_string(&ev->pool_uuid, uuid);
@@ -87,7 +95,20 @@ static int cmd_events(smoothfs_client *c, int count, int timeout_ms)
 			smoothfs_oid_to_hex(&ev->spill.oid, oid);
 			printf(" oid=%s from=%u to=%u", oid, ev->spill.source_tier, ev->spill.dest_tier);
 		}
+		if (ev->type == SMOOTHFS_EVENT_TIER_FAULT)
+			printf(" fsid=%08x tier=%u", ev->fsid, ev->tier.tier_rank);
+		if (ev->type == SMOOTHFS_EVENT_HEAT_SAMPLE)
+			printf(" records=%zu", ev->n_heat_samples);
 		printf("\n");
+		for (size_t i = 0; i < ev->n_heat_samples; i++) {
+			const struct smoothfs_heat_sample *h = &ev->heat_samples[i];
+
+			smoothfs_oid_to_hex(&h->oid, oid);
+			printf("heat oid=%s opens=%" PRIu32 " read=%" PRIu64 " write=%" PRIu64
+			       " last_ns=%" PRIu64 " window_ns=%" PRIu64 "\n",
+			       oid, h->open_count_delta, h->read_bytes_delta, h->write_bytes_delta,
+			       h->last_access_ns, h->sample_window_ns);
+		}
 		fflush(stdout);
 		smoothfs_event_free(ev);
 	}
