@@ -23,6 +23,7 @@ run_ok "a linear device-mapper disk over $disk" -- \
 mkfs.ext4 -q -F /dev/mapper/smfault
 mkdir -p /t0 /t1 "$mnt"
 mount -t tmpfs -o size=64m tmpfs /t0
+mkdir /t0/hot	# only on tier 0: names in it are not looked up on tier 1
 mount -o noatime,errors=continue /dev/mapper/smfault /t1
 head -c 1048576 /dev/urandom >/t1/cold
 sync
@@ -35,9 +36,11 @@ mount -t smoothfs -o "pool=tank,uuid=$uuid,tiers=/t0:/t1" none "$mnt"
 is "$(cat "$mnt/cold" | wc -c)" 1048576 "a file on tier 1 reads while the disk works"
 is "$(cat "$sys/tier_faults")" 0 "no fault yet"
 
-# Keep the file's dentry and inodes in memory, then fail the disk and
-# drop the page cache: the next reads go to the disk.
-exec 3<"$mnt/cold"
+# Keep the dentries and inodes of the file and of a directory that is
+# only on tier 0 in memory (a lookup in the root would search tier 1 and
+# fail), then fail the disk and drop the page cache: the next reads go to
+# the disk.
+exec 3<"$mnt/cold" 5<"$mnt/hot"
 dmsetup suspend --noudevsync smfault &&
 	dmsetup reload --noudevsync smfault --table "0 $sectors error" &&
 	dmsetup resume --noudevsync smfault
@@ -72,11 +75,11 @@ ok $? "another read fails"
 sleep 0.5
 is "$(grep -c '^event=12 ' "$events")" $((before + 1)) "a second later, a new error sends a new event"
 
-echo hot >"$mnt/new"
-is "$(cat /t0/new)" hot "tier 0 keeps working"
+echo hot >"$mnt/hot/new"
+is "$(cat /t0/hot/new)" hot "tier 0 keeps working"
 is "$(cat "$sys/tier_faults")" 21 "a successful write is no fault"
 
-exec 3<&-
+exec 3<&- 5<&-
 umount "$mnt"
 kill "$evpid"
 wait "$evpid" 2>/dev/null
