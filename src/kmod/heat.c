@@ -119,16 +119,25 @@ static void smoothfs_heat_take(struct smoothfs_inode *si,
 	h->listed = false;
 }
 
-/* Keep the numbers of an inode being evicted for the next sample. */
+/*
+ * Keep the numbers of an inode being evicted for the next sample.  The
+ * check is made under heat_lock: once the inode is seen off the list, no
+ * drain is still reading it, and nobody can put it back (that takes a
+ * reference).
+ */
 void smoothfs_heat_evict(struct inode *inode)
 {
 	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(inode->i_sb);
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	struct smoothfs_heat_orphan *orphan;
+	bool listed;
 
-	/* Nobody else puts an inode without references on the list. */
-	if (list_empty_careful(&si->heat.node))
+	spin_lock(&sbi->heat_lock);
+	listed = !list_empty(&si->heat.node);
+	spin_unlock(&sbi->heat_lock);
+	if (!listed)
 		return;
+
 	orphan = kmalloc(sizeof(*orphan), GFP_NOFS | __GFP_NOWARN);
 	spin_lock(&sbi->heat_lock);
 	if (!list_empty(&si->heat.node)) {
