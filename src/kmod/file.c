@@ -41,6 +41,7 @@ static int smoothfs_open(struct inode *inode, struct file *file)
 	if (lower->f_mode & FMODE_CAN_ODIRECT)
 		file->f_mode |= FMODE_CAN_ODIRECT;
 	file->private_data = lower;
+	smoothfs_heat_open(inode);
 	return 0;
 }
 
@@ -134,6 +135,8 @@ static ssize_t smoothfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	revert_creds(old_cred);
 	ret = smoothfs_nowait_ret(iocb, ret);
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
+	smoothfs_heat_read(file_inode(file), ret);
+	smoothfs_inode_fault(file_inode(file), ret);
 	return ret;
 }
 
@@ -167,6 +170,8 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	fsstack_copy_attr_all(inode, file_inode(lower));
 	fsstack_copy_inode_size(inode, file_inode(lower));
 	inode_unlock(inode);
+	smoothfs_heat_write(inode, ret);
+	smoothfs_inode_fault(inode, ret);
 	return ret;
 }
 
@@ -200,6 +205,7 @@ static int smoothfs_fsync(struct file *file, loff_t start, loff_t end, int datas
 	old_cred = smoothfs_creds(file_inode(file));
 	err = vfs_fsync_range(lower, start, end, datasync);
 	revert_creds(old_cred);
+	smoothfs_inode_fault(file_inode(file), err);
 	return err;
 }
 

@@ -45,6 +45,7 @@ struct inode *smoothfs_alloc_inode(struct super_block *sb)
 	si->lower.dentry = NULL;
 	si->tier = 0;
 	memset(si->oid, 0, sizeof(si->oid));
+	smoothfs_heat_inode_init(si);
 	return &si->vfs_inode;
 }
 
@@ -57,6 +58,7 @@ void smoothfs_evict_inode(struct inode *inode)
 {
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 
+	smoothfs_heat_evict(inode);
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	path_put(&si->lower);

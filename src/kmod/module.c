@@ -23,13 +23,19 @@ static int __init smoothfs_init(void)
 	if (err)
 		goto out_cache;
 
-	err = register_filesystem(&smoothfs_fs_type);
+	err = smoothfs_sysfs_init();
 	if (err)
 		goto out_netlink;
+
+	err = register_filesystem(&smoothfs_fs_type);
+	if (err)
+		goto out_sysfs;
 
 	pr_info("version %s loaded\n", SMOOTHFS_VERSION);
 	return 0;
 
+out_sysfs:
+	smoothfs_sysfs_exit();
 out_netlink:
 	smoothfs_netlink_exit();
 out_cache:
@@ -40,6 +46,7 @@ out_cache:
 static void __exit smoothfs_exit(void)
 {
 	unregister_filesystem(&smoothfs_fs_type);
+	smoothfs_sysfs_exit();
 	smoothfs_netlink_exit();
 	smoothfs_inode_cache_exit();
 }

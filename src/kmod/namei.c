@@ -247,6 +247,7 @@ static int smoothfs_create_object(struct inode *dir, struct dentry *dentry,
 	}
 	fsstack_copy_attr_times(dir, d_inode(SMOOTHFS_E(dentry->d_parent)->lower[t]));
 	d_instantiate(dentry, inode);
+	smoothfs_count_create(sbi, t);
 	return 0;
 }
 

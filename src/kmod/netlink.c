@@ -228,3 +228,73 @@ void smoothfs_event_pool_unmounted(struct smoothfs_sb_info *sbi)
 {
 	smoothfs_event(sbi, SMOOTHFS_EVENT_POOL_UNMOUNTED, smoothfs_fill_unmounted, sbi);
 }
+
+bool smoothfs_event_has_listeners(void)
+{
+	return genl_has_listeners(&smoothfs_genl_family, &init_net, 0);
+}
+
+/* A whole HEAT_SAMPLE message is at most NLMSG_GOODSIZE bytes. */
+#define SMOOTHFS_HEAT_MSG_PAYLOAD (NLMSG_GOODSIZE - NLMSG_HDRLEN - GENL_HDRLEN)
+/* What is left for records after the POOL_UUID and the blob's header. */
+#define SMOOTHFS_HEAT_MSG_ROOM \
+	(SMOOTHFS_HEAT_MSG_PAYLOAD - nla_total_size(SMOOTHFS_UUID_LEN) - nla_total_size(0))
+
+/* How many heat records fit one HEAT_SAMPLE message. */
+unsigned int smoothfs_event_heat_max_records(void)
+{
+	return SMOOTHFS_HEAT_MSG_ROOM / SMOOTHFS_HEAT_SAMPLE_RECORD_SIZE;
+}
+
+/*
+ * One HEAT_SAMPLE message with @n records (at most
+ * smoothfs_event_heat_max_records()).  0 when it was delivered, or a
+ * negative errno (-ESRCH: nobody listens).
+ */
+int smoothfs_event_heat_sample(struct smoothfs_sb_info *sbi, const void *records,
+			       unsigned int n)
+{
+	size_t len = (size_t)n * SMOOTHFS_HEAT_SAMPLE_RECORD_SIZE;
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (WARN_ON_ONCE(len > SMOOTHFS_HEAT_MSG_ROOM))
+		return -EMSGSIZE;
+	skb = genlmsg_new(SMOOTHFS_HEAT_MSG_PAYLOAD, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put(skb, 0, 0, &smoothfs_genl_family, 0, SMOOTHFS_EVENT_HEAT_SAMPLE);
+	if (!hdr ||
+	    nla_put(skb, SMOOTHFS_ATTR_POOL_UUID, SMOOTHFS_UUID_LEN, &sbi->uuid) ||
+	    nla_put(skb, SMOOTHFS_ATTR_HEAT_SAMPLE_BLOB, len, records)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_multicast(&smoothfs_genl_family, skb, 0, 0, GFP_KERNEL);
+}
+
+struct smoothfs_fault {
+	const struct smoothfs_sb_info *sbi;
+	unsigned int tier;
+};
+
+static int smoothfs_fill_tier_fault(struct sk_buff *skb, const void *arg)
+{
+	const struct smoothfs_fault *f = arg;
+
+	return nla_put_string(skb, SMOOTHFS_ATTR_POOL_NAME, f->sbi->pool) ||
+	       nla_put_u32(skb, SMOOTHFS_ATTR_FSID, smoothfs_fsid(f->sbi)) ||
+	       nla_put_u8(skb, SMOOTHFS_ATTR_ANY_SPILL_SINCE_MOUNT, READ_ONCE(f->sbi->any_spill)) ||
+	       nla_put_u8(skb, SMOOTHFS_ATTR_TIER_RANK, f->tier) ||
+	       nla_put_string(skb, SMOOTHFS_ATTR_TIER_PATH, f->sbi->tiers[f->tier].path) ?
+	       -EMSGSIZE : 0;
+}
+
+/* TIER_FAULT: POOL_UUID POOL_NAME FSID ANY_SPILL_SINCE_MOUNT TIER_RANK TIER_PATH */
+void smoothfs_event_tier_fault(struct smoothfs_sb_info *sbi, unsigned int tier)
+{
+	struct smoothfs_fault f = { .sbi = sbi, .tier = tier };
+
+	smoothfs_event(sbi, SMOOTHFS_EVENT_TIER_FAULT, smoothfs_fill_tier_fault, &f);
+}

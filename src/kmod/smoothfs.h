@@ -6,10 +6,13 @@
 #ifndef _SMOOTHFS_H
 #define _SMOOTHFS_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <linux/uuid.h>
 #include <linux/xxhash.h>
 #include <linux/smoothfs.h>
@@ -27,6 +30,20 @@ struct smoothfs_tier {
 	u64 avail_bytes;
 	u64 reserve_bytes;
 	unsigned int reserve_pct;	/* kept free for files already here */
+	/* Tier faults (fault.c): next event allowed, events held back. */
+	unsigned long fault_next;	/* jiffies; under fault_lock */
+	u64 faults_suppressed;
+};
+
+/* Per-pool counters, shown in sysfs. */
+struct smoothfs_stats {
+	atomic64_t creates;
+	atomic64_t spills;
+	atomic64_t moves;		/* not counted yet: no movement */
+	atomic64_t cutover_waits;	/* not counted yet: no movement */
+	atomic64_t heat_records;	/* records multicast */
+	atomic64_t tier_faults;
+	atomic64_t tier_faults_suppressed;
 };
 
 struct smoothfs_sb_info {
@@ -43,6 +60,28 @@ struct smoothfs_sb_info {
 	struct smoothfs_inomap *inomap;	/* d_ino cache, allocated on first use */
 	bool any_spill;
 	bool mounted;		/* MOUNT_READY was sent */
+	/* Heat (heat.c): inodes with new activity, drained by heat_work. */
+	spinlock_t heat_lock;
+	struct list_head heat_dirty;	/* smoothfs_heat.node */
+	struct list_head heat_orphans;	/* records of evicted inodes */
+	struct delayed_work heat_work;
+	unsigned int heat_interval_ms;
+	u64 heat_window_start;		/* ktime_get_ns() of the last drain */
+	bool heat_stopped;		/* under heat_lock */
+	spinlock_t fault_lock;
+	struct smoothfs_stats stats;
+	struct kobject *kobj;		/* sysfs.c */
+};
+
+/* Activity of one inode since the last heat sample; under lock. */
+struct smoothfs_heat {
+	spinlock_t lock;	/* the counters and listed */
+	bool listed;		/* on (or being put on) the pool's dirty list */
+	u32 opens;
+	u64 read_bytes;
+	u64 write_bytes;
+	u64 last_access_ns;	/* CLOCK_REALTIME */
+	struct list_head node;	/* under the pool's heat_lock */
 };
 
 /*
@@ -60,6 +99,7 @@ struct smoothfs_inode {
 	unsigned int tier;
 	u8 oid[SMOOTHFS_OID_LEN];
 	u8 pin;			/* enum smoothfs_pin_state; READ_ONCE */
+	struct smoothfs_heat heat;
 };
 
 static inline struct smoothfs_sb_info *SMOOTHFS_SB(const struct super_block *sb)
@@ -92,10 +132,25 @@ void smoothfs_entry_free(struct smoothfs_entry *entry);
 extern const struct inode_operations smoothfs_dir_iops;
 extern const struct file_operations smoothfs_dir_fops;
 
+/* fault.c */
+void smoothfs_tier_fault(struct smoothfs_sb_info *sbi, unsigned int tier, int err);
+void smoothfs_inode_fault(struct inode *inode, long err);
+
 /* file.c */
 int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);
 extern const struct inode_operations smoothfs_file_iops;
 extern const struct file_operations smoothfs_file_fops;
+
+/* heat.c */
+void smoothfs_heat_init(struct smoothfs_sb_info *sbi);
+void smoothfs_heat_start(struct smoothfs_sb_info *sbi);
+void smoothfs_heat_stop(struct smoothfs_sb_info *sbi);
+void smoothfs_heat_reschedule(struct smoothfs_sb_info *sbi);
+void smoothfs_heat_inode_init(struct smoothfs_inode *si);
+void smoothfs_heat_evict(struct inode *inode);
+void smoothfs_heat_open(struct inode *inode);
+void smoothfs_heat_read(struct inode *inode, ssize_t ret);
+void smoothfs_heat_write(struct inode *inode, ssize_t ret);
 
 /* inode.c */
 int smoothfs_inode_cache_init(void);
@@ -144,6 +199,11 @@ void smoothfs_event_spill(struct smoothfs_sb_info *sbi, const u8 *oid,
 			  unsigned int from, unsigned int to, u64 size);
 void smoothfs_event_mount_ready(struct smoothfs_sb_info *sbi);
 void smoothfs_event_pool_unmounted(struct smoothfs_sb_info *sbi);
+bool smoothfs_event_has_listeners(void);
+int smoothfs_event_heat_sample(struct smoothfs_sb_info *sbi, const void *records,
+			       unsigned int n);
+unsigned int smoothfs_event_heat_max_records(void);
+void smoothfs_event_tier_fault(struct smoothfs_sb_info *sbi, unsigned int tier);
 int smoothfs_netlink_init(void);
 void smoothfs_netlink_exit(void);
 
@@ -169,6 +229,13 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 
 /* super.c */
 extern struct file_system_type smoothfs_fs_type;
+
+/* sysfs.c */
+int smoothfs_sysfs_init(void);
+void smoothfs_sysfs_exit(void);
+int smoothfs_sysfs_add(struct smoothfs_sb_info *sbi);
+void smoothfs_sysfs_remove(struct smoothfs_sb_info *sbi);
+void smoothfs_count_create(struct smoothfs_sb_info *sbi, unsigned int tier);
 
 /* tier.c */
 int smoothfs_tiers_open(struct fs_context *fc, struct smoothfs_sb_info *sbi,

@@ -148,8 +148,10 @@ static int smoothfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	memset(buf, 0, sizeof(*buf));
 	for (t = 0; t < sbi->ntiers; t++) {
 		err = vfs_statfs(&sbi->tiers[t].root, &st);
-		if (err)
+		if (err) {
+			smoothfs_tier_fault(sbi, t, err);
 			return err;
+		}
 		if (st.f_bsize > buf->f_bsize) {
 			if (buf->f_bsize) {
 				u64 div = st.f_bsize / buf->f_bsize;
@@ -238,6 +240,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&sbi->pool_node);
 	mutex_init(&sbi->materialize_lock);
+	smoothfs_heat_init(sbi);
 	sbi->sb = sb;
 	sb->s_fs_info = sbi;
 	sbi->pool = ctx->pool;
@@ -258,6 +261,9 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		errorfc(fc, "pool %s or uuid %pUb is already mounted", sbi->pool, &sbi->uuid);
 		return err;
 	}
+	err = smoothfs_sysfs_add(sbi);
+	if (err)
+		return err;
 
 	sb->s_magic = SMOOTHFS_SUPER_MAGIC;
 	sb->s_op = &smoothfs_super_ops;
@@ -273,6 +279,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	sbi->mounted = true;
 	smoothfs_event_mount_ready(sbi);
+	smoothfs_heat_start(sbi);
 	return 0;
 }
 
@@ -293,6 +300,8 @@ static void smoothfs_kill_sb(struct super_block *sb)
 {
 	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(sb);
 
+	smoothfs_sysfs_remove(sbi);
+	smoothfs_heat_stop(sbi);
 	kill_anon_super(sb);
 	smoothfs_put_super_info(sbi);
 }

@@ -4,11 +4,18 @@
  *
  *   nl-tool list                     one line per mounted pool
  *   nl-tool inspect UUID OID-HEX     key=value lines
- *   nl-tool events COUNT TIMEOUT-MS  subscribe, print "subscribed", then
- *                                    one line per event until COUNT
+ *   nl-tool events COUNT TIMEOUT-MS [TYPE,...]
+ *                                    subscribe, print "subscribed", then
+ *                                    one line per event until COUNT (0:
+ *                                    until no event for TIMEOUT-MS, then
+ *                                    "quiet"); a heat sample is followed
+ *                                    by one "heat ..." line per record.
+ *                                    With TYPEs (event ids), other events
+ *                                    are skipped and not counted.
  *
  * Exit status: 0, or 1 with the library's reason on stderr.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +70,20 @@ static int cmd_inspect(smoothfs_client *c, const char *uuid_s, const char *oid_s
 	return 0;
 }
 
-static int cmd_events(smoothfs_client *c, int count, int timeout_ms)
+/* Whether event @type is in the comma-separated list @types (NULL: all). */
+static int wanted(const char *types, unsigned int type)
+{
+	char *end;
+
+	while (types && *types) {
+		if (strtoul(types, &end, 10) == type && end != types)
+			return 1;
+		types = *end ? end + 1 : end;
+	}
+	return !types;
+}
+
+static int cmd_events(smoothfs_client *c, int count, int timeout_ms, const char *types)
 {
 	char uuid[SMOOTHFS_UUID_STRING_MAX], oid[SMOOTHFS_OID_HEX_MAX];
 	struct smoothfs_event *ev;
@@ -73,10 +93,19 @@ static int cmd_events(smoothfs_client *c, int count, int timeout_ms)
 		return fail(c, "subscribe", r);
 	printf("subscribed\n");
 	fflush(stdout);
-	while (count-- > 0) {
+	for (int seen = 0; count == 0 || seen < count; seen++) {
 		r = smoothfs_receive(c, timeout_ms, &ev);
+		if (r == -ETIMEDOUT && count == 0) {
+			printf("quiet\n");
+			return 0;
+		}
 		if (r < 0)
 			return fail(c, "receive", r);
+		if (!wanted(types, ev->type)) {
+			smoothfs_event_free(ev);
+			seen--;
+			continue;
+		}
 		smoothfs_uuid_to_string(&ev->pool_uuid, uuid);
 		printf("event=%u pool=%s", ev->type, uuid);
 		if (ev->pool_name)
@@ -87,7 +116,20 @@ static int cmd_events(smoothfs_client *c, int count, int timeout_ms)
 			smoothfs_oid_to_hex(&ev->spill.oid, oid);
 			printf(" oid=%s from=%u to=%u", oid, ev->spill.source_tier, ev->spill.dest_tier);
 		}
+		if (ev->type == SMOOTHFS_EVENT_TIER_FAULT)
+			printf(" fsid=%08x tier=%u", ev->fsid, ev->tier.tier_rank);
+		if (ev->type == SMOOTHFS_EVENT_HEAT_SAMPLE)
+			printf(" records=%zu", ev->n_heat_samples);
 		printf("\n");
+		for (size_t i = 0; i < ev->n_heat_samples; i++) {
+			const struct smoothfs_heat_sample *h = &ev->heat_samples[i];
+
+			smoothfs_oid_to_hex(&h->oid, oid);
+			printf("heat oid=%s opens=%" PRIu32 " read=%" PRIu64 " write=%" PRIu64
+			       " last_ns=%" PRIu64 " window_ns=%" PRIu64 "\n",
+			       oid, h->open_count_delta, h->read_bytes_delta, h->write_bytes_delta,
+			       h->last_access_ns, h->sample_window_ns);
+		}
 		fflush(stdout);
 		smoothfs_event_free(ev);
 	}
@@ -106,10 +148,10 @@ int main(int argc, char **argv)
 		r = cmd_list(c);
 	else if (argc == 4 && !strcmp(argv[1], "inspect"))
 		r = cmd_inspect(c, argv[2], argv[3]);
-	else if (argc == 4 && !strcmp(argv[1], "events"))
-		r = cmd_events(c, atoi(argv[2]), atoi(argv[3]));
+	else if ((argc == 4 || argc == 5) && !strcmp(argv[1], "events"))
+		r = cmd_events(c, atoi(argv[2]), atoi(argv[3]), argc == 5 ? argv[4] : NULL);
 	else
-		r = fail(NULL, "usage: nl-tool list | inspect UUID OID | events N MS", -EINVAL);
+		r = fail(NULL, "usage: nl-tool list | inspect UUID OID | events N MS [TYPE,...]", -EINVAL);
 	smoothfs_client_close(c);
 	return r;
 }

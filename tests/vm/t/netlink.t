@@ -16,7 +16,7 @@ load_smoothfs
 is "$($tool list)" "" "no pools: an empty list"
 
 events=/tmp/events
-$tool events 3 120000 >"$events" 2>&1 &
+$tool events 3 120000 9,15,18 >"$events" 2>&1 &
 evpid=$!
 for _ in $(seq 50); do grep -q subscribed "$events" && break; sleep 0.1; done
 
