@@ -250,6 +250,8 @@ static ssize_t smoothfs_splice_write(struct pipe_inode_info *pipe, struct file *
 	revert_creds(old_cred);
 	smoothfs_copy_lower_attr(inode);
 	inode_unlock(inode);
+	smoothfs_heat_write(inode, ret);
+	smoothfs_inode_fault(inode, ret);
 	return ret;
 }
 
@@ -374,8 +376,13 @@ static ssize_t smoothfs_copy_file_range(struct file *file_in, loff_t pos_in,
 					struct file *file_out, loff_t pos_out,
 					size_t len, unsigned int flags)
 {
-	return smoothfs_copyfile(file_in, pos_in, file_out, pos_out, len, flags,
-				 SMOOTHFS_COPY);
+	ssize_t ret = smoothfs_copyfile(file_in, pos_in, file_out, pos_out, len, flags,
+					SMOOTHFS_COPY);
+
+	/* Data moved through the pool: heat on both sides. */
+	smoothfs_heat_read(file_inode(file_in), ret);
+	smoothfs_heat_write(file_inode(file_out), ret);
+	return ret;
 }
 
 static loff_t smoothfs_remap_file_range(struct file *file_in, loff_t pos_in,
