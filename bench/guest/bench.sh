@@ -6,7 +6,7 @@
 # configuration cannot do it, e.g. O_DIRECT refused) inside a TAP stream
 # with one result per configuration and round.
 #
-# Environment (set by bench/run): BENCH_SCALE, BENCH_ROUNDS, BENCH_CONFIGS,
+# Environment (set by bench/run): BENCH_SCALE, BENCH_META_SCALE, BENCH_ROUNDS, BENCH_CONFIGS,
 # METABENCH (path of the metabench helper).
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 . "$SMOOTHFS_SRC/bench/guest/configs.sh"
@@ -15,10 +15,11 @@
 : "${BENCH_CONFIGS:=bare smoothfs overlay mergerfs mergerfs_tuned}"
 read -r -a configs <<<"$BENCH_CONFIGS"
 
-# scaled BASE: BASE * BENCH_SCALE, at least 1.
-scaled() { awk -v b="$1" -v s="$BENCH_SCALE" 'BEGIN { v = int(b * s); print v < 1 ? 1 : v }'; }
-META_N=$(scaled 100000)          # files for create/stat/unlink
-RD_N=$(scaled 100000)            # entries for readdir
+# scaled BASE [SCALE]: BASE * SCALE (default BENCH_SCALE), at least 1.
+scaled() { awk -v b="$1" -v s="${2:-$BENCH_SCALE}" 'BEGIN { v = int(b * s); print v < 1 ? 1 : v }'; }
+: "${BENCH_META_SCALE:=$BENCH_SCALE}"
+META_N=$(scaled 100000 "$BENCH_META_SCALE")   # files for create/stat/unlink
+RD_N=$(scaled 100000 "$BENCH_META_SCALE")     # entries for readdir
 RD_N=$(((RD_N + 2) / 3 * 3))     # a multiple of 3 for the spread
 SEQ_MB=$(scaled 1024)            # sequential file, MiB
 RAND_MB=$(scaled 256)            # random-I/O file, MiB
@@ -27,7 +28,7 @@ SMALL=512                        # bytes in each small file
 
 plan $((BENCH_ROUNDS * ${#configs[@]}))
 echo "# bench-info: kernel $(uname -r)"
-echo "# bench-info: scale $BENCH_SCALE rounds $BENCH_ROUNDS meta_n $META_N rd_n $RD_N seq_mb $SEQ_MB rand_mb $RAND_MB rand_io_mb $RAND_IO_MB"
+echo "# bench-info: scale $BENCH_SCALE meta_scale $BENCH_META_SCALE rounds $BENCH_ROUNDS meta_n $META_N rd_n $RD_N seq_mb $SEQ_MB rand_mb $RAND_MB rand_io_mb $RAND_IO_MB"
 echo "# bench-info: fio $(fio --version) mergerfs $(mergerfs -V 2>&1 | head -n 1 | awk '{print $NF}')"
 echo "# bench-info: memory $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo) cpus $(nproc)"
 
