@@ -71,7 +71,7 @@ fio_run() {
 		--size="${size}M" --io_size="${io}M" --ioengine=psync \
 		--direct="$direct" --end_fsync=1 --randrepeat=1 --norandommap \
 		--output-format=json 2>/tmp/fio.err) || {
-		echo "# bench-na: $cfg $rw direct=$direct: $(grep -m1 -i err /tmp/fio.err)" >&2
+		echo "# bench-na: $cfg $rw direct=$direct: $(grep -v "^$" /tmp/fio.err | head -n 2 | tr "\n" " ")" >&2
 		echo na
 		return 1
 	}
