@@ -113,10 +113,12 @@ static void fpath(char *p, size_t sz, int id, int dir, long name)
 	snprintf(p, sz, "%s/s%d/w%d-%ld", mnt, dir, id, name);
 }
 
-#define fail(w, ...) do { \
-	fprintf(stderr, "worker %d: ", (w)->id); \
-	fprintf(stderr, __VA_ARGS__); \
-	fputc('\n', stderr); \
+/* One write per message, so that the workers' lines do not interleave. */
+#define fail(w, fmt, ...) do { \
+	char msg_[8192]; \
+	int len_ = snprintf(msg_, sizeof(msg_), "worker %d: " fmt "\n", (w)->id, __VA_ARGS__); \
+	if (write(2, msg_, len_ < (int)sizeof(msg_) ? len_ : (int)sizeof(msg_) - 1) < 0) \
+		exit(3); \
 	exit(1); \
 } while (0)
 
@@ -135,7 +137,7 @@ static long write_content(struct worker *w, int fd, struct wfile *f, unsigned in
 		if (r < 0)
 			fail(w, "write %s: %s", p, strerror(errno));
 		if (r == 0)
-			fail(w, "write %s: wrote nothing", p);
+			fail(w, "write %s: %s", p, "wrote nothing");
 		done += r;
 	}
 	return done;
@@ -172,7 +174,7 @@ static void op_create(struct worker *w)
 			fail(w, "create %s: %s", p, strerror(errno));
 	}
 	if (fd < 0)
-		fail(w, "create %s: the directory kept vanishing", p);
+		fail(w, "create %s: %s", p, "the directory kept vanishing");
 	w->n++;
 	f->len = write_content(w, fd, f, 0, 0, rnd(w, 64 * 1024), p);
 	if (close(fd))
@@ -219,7 +221,7 @@ static void op_write(struct worker *w, struct wfile *f, int op)
 	default:	/* in place: the blocks exist, no ENOSPC expected */
 		done = write_content(w, fd, f, f->gen + 1, 0, f->len, p);
 		if (done < f->len)
-			fail(w, "rewrite in place %s: ENOSPC", p);
+			fail(w, "rewrite in place %s: %s", p, "ENOSPC");
 		f->gen++;
 		break;
 	}
