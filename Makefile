@@ -9,6 +9,8 @@
 #                         every supported kernel (6.1 and 6.12)
 #   make vm-check KVER=…  the VM suite on one kernel (TESTS=… for a subset)
 #   make demo             the demonstration, in the VM
+#   make bench            benchmarks in the VM (BENCH_KVER, BENCH_SCALE, …;
+#                         see bench/run and docs/benchmarks.md)
 #   make deb              Debian packages
 #   make install          userspace and the DKMS source tree into DESTDIR
 
@@ -43,7 +45,7 @@ VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib vm-progs fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
-	dkms-check demo deb install install-lib install-dkms clean
+	dkms-check demo bench deb install install-lib install-dkms clean
 
 all: module lib
 
@@ -199,6 +201,20 @@ check-built: checkpatch unit-check dkms-check vm-selftest vm-check-all
 demo: deps
 	@$(MAKE) --no-print-directory module vm-progs
 	tests/vm/run -k $(KVER) -d 2 -s 320M tests/vm/demo/demo.sh
+
+# --- benchmarks ----------------------------------------------------------------
+# make bench BENCH_KVER=… BENCH_SCALE=0.1: smoothfs against bare ext4,
+# overlayfs and mergerfs in the VM; prints a markdown table.
+BENCH_KVER ?= $(KVER)
+
+$(B)/bench/metabench: bench/prog/metabench.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $<
+
+bench:
+	@$(MAKE) --no-print-directory module KVER=$(BENCH_KVER)
+	@$(MAKE) --no-print-directory $(B)/bench/metabench
+	BENCH_KVER=$(BENCH_KVER) bench/run
 
 # --- packaging and installation --------------------------------------------
 # dpkg-buildpackage writes to the parent directory; collect the results.
