@@ -19,4 +19,4 @@ head -c 200003 /dev/urandom >/e/farsrc
 : >/e/dio1
 mount -t smoothfs -o "pool=dpd,uuid=$uuid,tiers=/x:/e" none /mnt/d
 suite disks /mnt/d /x /e
-umount /mnt/d
+umount /mnt/d /x /e

@@ -105,7 +105,7 @@ umount "$mnt"
 
 # Bad tiers.
 echo x >/tmp/plainfile
-mount_fails "pool=p,uuid=$uuid,tiers=/nonexistent" "tier 0: /nonexistent: cannot open" "a missing tier"
+mount_fails "pool=p,uuid=$uuid,tiers=/tmp/no-such-tier" "tier 0: /tmp/no-such-tier: cannot open" "a missing tier"
 mount_fails "pool=p,uuid=$uuid,tiers=/t0:/tmp/plainfile" "tier 1: /tmp/plainfile: cannot open" "a tier that is a file"
 mount_fails "pool=p,uuid=$uuid,tiers=/t0:/t0" "is the same directory as tier 0" "the same tier twice"
 mount_fails "pool=p,uuid=$uuid,tiers=/t0:/t0/docs" "tier 1: /t0/docs is inside tier 0" "a tier inside another"
