@@ -43,12 +43,12 @@
 #define SMOOTHFS_PIN_NAME_MAX	16
 
 static const char *const smoothfs_pin_names[__SMOOTHFS_PIN_COUNT] = {
-	[SMOOTHFS_PIN_NONE]	= "none",
-	[SMOOTHFS_PIN_HOT]	= "pin_hot",
-	[SMOOTHFS_PIN_COLD]	= "pin_cold",
-	[SMOOTHFS_PIN_HARDLINK]	= "pin_hardlink",
-	[SMOOTHFS_PIN_LEASE]	= "pin_lease",
-	[SMOOTHFS_PIN_LUN]	= "pin_lun",
+	[SMOOTHFS_PIN_NONE]	= SMOOTHFS_PIN_NAME_NONE,
+	[SMOOTHFS_PIN_HOT]	= SMOOTHFS_PIN_NAME_HOT,
+	[SMOOTHFS_PIN_COLD]	= SMOOTHFS_PIN_NAME_COLD,
+	[SMOOTHFS_PIN_HARDLINK]	= SMOOTHFS_PIN_NAME_HARDLINK,
+	[SMOOTHFS_PIN_LEASE]	= SMOOTHFS_PIN_NAME_LEASE,
+	[SMOOTHFS_PIN_LUN]	= SMOOTHFS_PIN_NAME_LUN,
 };
 
 /* A pin name, without or with one trailing NUL; -EINVAL if none matches. */

@@ -25,12 +25,12 @@ static const char *const movement_state_names[__SMOOTHFS_MS_COUNT] = {
 };
 
 static const char *const pin_state_names[__SMOOTHFS_PIN_COUNT] = {
-	[SMOOTHFS_PIN_NONE] = "none",
-	[SMOOTHFS_PIN_HOT] = "pin_hot",
-	[SMOOTHFS_PIN_COLD] = "pin_cold",
-	[SMOOTHFS_PIN_HARDLINK] = "pin_hardlink",
-	[SMOOTHFS_PIN_LEASE] = "pin_lease",
-	[SMOOTHFS_PIN_LUN] = "pin_lun",
+	[SMOOTHFS_PIN_NONE] = SMOOTHFS_PIN_NAME_NONE,
+	[SMOOTHFS_PIN_HOT] = SMOOTHFS_PIN_NAME_HOT,
+	[SMOOTHFS_PIN_COLD] = SMOOTHFS_PIN_NAME_COLD,
+	[SMOOTHFS_PIN_HARDLINK] = SMOOTHFS_PIN_NAME_HARDLINK,
+	[SMOOTHFS_PIN_LEASE] = SMOOTHFS_PIN_NAME_LEASE,
+	[SMOOTHFS_PIN_LUN] = SMOOTHFS_PIN_NAME_LUN,
 };
 
 /* Index of s in names[], or -EINVAL. */

@@ -136,6 +136,17 @@ enum smoothfs_pin_state {
 	__SMOOTHFS_PIN_COUNT,
 };
 
+/*
+ * The names of the pin states: the value of the trusted.smoothfs.pin
+ * xattr (without a NUL) and their text form in userspace.
+ */
+#define SMOOTHFS_PIN_NAME_NONE		"none"
+#define SMOOTHFS_PIN_NAME_HOT		"pin_hot"
+#define SMOOTHFS_PIN_NAME_COLD		"pin_cold"
+#define SMOOTHFS_PIN_NAME_HARDLINK	"pin_hardlink"
+#define SMOOTHFS_PIN_NAME_LEASE		"pin_lease"
+#define SMOOTHFS_PIN_NAME_LUN		"pin_lun"
+
 /* Bits of SMOOTHFS_ATTR_TIER_CAPS: what the tier's lower filesystem offers. */
 #define SMOOTHFS_TIER_CAP_XATTR_USER	(1U << 0)
 #define SMOOTHFS_TIER_CAP_XATTR_TRUSTED	(1U << 1)
