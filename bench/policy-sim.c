@@ -5,7 +5,8 @@
  * cache of the same capacity and the static-optimal placement (the objects
  * with the highest true access probability, known to an oracle).
  *
- *   policy-sim [-n objects] [-c fast-tier-objects] [-a accesses-per-interval]
+ *   policy-sim [-n objects] [-c fast-tier-objects | -p fast-tier-percent]
+ *              [-a accesses-per-interval]
  *              [-i intervals] [-s seed] [-H half-life-in-intervals] [-y hysteresis]
  *
  * Every object has the same size, so a hit ratio by accesses is also one
@@ -347,23 +348,29 @@ int main(int argc, char **argv)
 		.n = 20000, .cap = 2000, .per_interval = 200000, .intervals = 40,
 		.seed = 1, .half_life_intervals = 0.5, .hysteresis = 0.5,
 	};
+	long pct = -1;
 	int opt, fails = 0;
 
-	while ((opt = getopt(argc, argv, "n:c:a:i:s:H:y:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:p:a:i:s:H:y:")) != -1) {
 		switch (opt) {
 		case 'n': cfg.n = strtoul(optarg, NULL, 0); break;
 		case 'c': cfg.cap = strtoul(optarg, NULL, 0); break;
+		case 'p': pct = strtol(optarg, NULL, 0); break;
 		case 'a': cfg.per_interval = strtoul(optarg, NULL, 0); break;
 		case 'i': cfg.intervals = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 's': cfg.seed = strtoull(optarg, NULL, 0); break;
 		case 'H': cfg.half_life_intervals = strtod(optarg, NULL); break;
 		case 'y': cfg.hysteresis = strtod(optarg, NULL); break;
 		default:
-			fprintf(stderr, "usage: %s [-n N] [-c CAP] [-a ACCESSES] [-i INTERVALS] "
+			fprintf(stderr, "usage: %s [-n N] [-c CAP | -p PERCENT] [-a ACCESSES] [-i INTERVALS] "
 				"[-s SEED] [-H HALF_LIFE] [-y HYSTERESIS]\n", argv[0]);
 			return 2;
 		}
 	}
+	if (pct >= 1 && pct <= 99)
+		cfg.cap = cfg.n * (size_t)pct / 100;
+	else if (pct != -1)
+		cfg.cap = 0;	/* refused below */
 	if (cfg.n < 2 || cfg.cap < 1 || cfg.cap >= cfg.n || cfg.per_interval < 1 ||
 	    cfg.intervals < 6 || !(cfg.half_life_intervals > 0) || !(cfg.hysteresis >= 0)) {
 		fprintf(stderr, "policy-sim: bad parameters\n");
