@@ -239,7 +239,7 @@ static int run(const struct sim_config *cfg, const struct scenario *sc, struct r
 		};
 		struct planner_input in = {
 			.policy = &pol, .tiers = tiers, .n_tiers = 2, .objects = obj,
-			.n_objects = cfg->n, .local_hour = 12,
+			.n_objects = cfg->n, .local_minute = 12 * 60,
 		};
 		struct planner_plan plan;
 		uint64_t ih = 0, io = 0, il = 0, im = 0, it = 0;

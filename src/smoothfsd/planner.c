@@ -8,7 +8,7 @@
  *    do not swap places every interval.  Pinned objects and objects that
  *    moved less than min_residency ago are placed first, where they must be.
  * 2. Moves, tier by tier from the fastest: a tier above its high watermark
- *    sheds its coldest objects down to target; then pinned and hot objects
+ *    sheds its coldest objects down to the low watermark; then pinned and hot objects
  *    are promoted into it, each making room by demoting the coldest
  *    residents that belong lower.  Nothing is demoted just because it is
  *    colder than ideal while there is room: demotion costs I/O and buys
@@ -31,12 +31,13 @@ void planner_policy_default(struct planner_policy *p)
 	*p = (struct planner_policy){
 		.target_fill_pct = 80,
 		.high_watermark_pct = 90,
+		.low_watermark_pct = 80,
 		.hysteresis = 0.5,
 		.min_residency_s = 3600,
 		.max_bytes = 8ULL << 30,
 		.max_moves = 256,
-		.quiet_start_hour = -1,
-		.quiet_end_hour = -1,
+		.quiet_start_min = -1,
+		.quiet_end_min = -1,
 	};
 }
 
@@ -48,6 +49,8 @@ int planner_policy_validate(const struct planner_policy *p, const char **why)
 		w = "target_fill_pct must be 1-99";
 	else if (p->high_watermark_pct <= p->target_fill_pct || p->high_watermark_pct > 100)
 		w = "high_watermark_pct must be above target_fill_pct and at most 100";
+	else if (p->low_watermark_pct < 1 || p->low_watermark_pct > p->target_fill_pct)
+		w = "low_watermark_pct must be 1 to target_fill_pct";
 	else if (!isfinite(p->hysteresis) || p->hysteresis < 0 || p->hysteresis > 10)
 		w = "hysteresis must be 0-10";
 	else if (p->min_residency_s > 365ULL * 86400)
@@ -56,25 +59,25 @@ int planner_policy_validate(const struct planner_policy *p, const char **why)
 		w = "max_bytes must be positive";
 	else if (p->max_moves == 0 || p->max_moves > 100000)
 		w = "max_moves must be 1-100000";
-	else if ((p->quiet_start_hour < 0) != (p->quiet_end_hour < 0))
+	else if ((p->quiet_start_min < 0) != (p->quiet_end_min < 0))
 		w = "quiet hours need both a start and an end";
-	else if (p->quiet_start_hour > 23 || p->quiet_end_hour > 23 ||
-		 p->quiet_start_hour < -1 || p->quiet_end_hour < -1)
-		w = "quiet hours must be 0-23";
+	else if (p->quiet_start_min >= 24 * 60 || p->quiet_end_min >= 24 * 60 ||
+		 p->quiet_start_min < -1 || p->quiet_end_min < -1)
+		w = "quiet hours must be 0-1439 minutes after midnight";
 	if (why)
 		*why = w;
 	return w ? -EINVAL : 0;
 }
 
-bool planner_quiet_now(const struct planner_policy *p, int local_hour)
+bool planner_quiet_now(const struct planner_policy *p, int local_minute)
 {
-	int s = p->quiet_start_hour, e = p->quiet_end_hour;
+	int s = p->quiet_start_min, e = p->quiet_end_min;
 
 	if (s < 0 || s == e)
 		return false;
 	if (s < e)
-		return local_hour >= s && local_hour < e;
-	return local_hour >= s || local_hour < e;	/* across midnight */
+		return local_minute >= s && local_minute < e;
+	return local_minute >= s || local_minute < e;	/* across midnight */
 }
 
 const char *planner_reason_to_string(enum planner_reason r)
@@ -106,6 +109,7 @@ struct planner {
 	size_t n_tiers;
 	uint64_t target[PLANNER_MAX_TIERS];
 	uint64_t high[PLANNER_MAX_TIERS];
+	uint64_t low[PLANNER_MAX_TIERS];
 	uint8_t *ideal;		/* per object */
 	bool *fixed;		/* cannot move in this plan */
 	bool *planned;		/* has a move in the plan */
@@ -399,7 +403,7 @@ static int plan_tier(struct planner *p, size_t t, size_t *order)
 	if (p->proj.used[t] > p->high[t]) {
 		struct projection pr = p->proj;
 
-		r = shed(p, &pr, t, p->target[t], PLANNER_WATERMARK);
+		r = shed(p, &pr, t, p->low[t], PLANNER_WATERMARK);
 		if (r < 0)
 			return r;
 		/* Whatever part of the shedding fits the budget is worth doing. */
@@ -442,7 +446,7 @@ static int validate_input(const struct planner_input *in)
 		return -EINVAL;
 	if (in->n_tiers < 1 || in->n_tiers > PLANNER_MAX_TIERS)
 		return -EINVAL;
-	if (in->local_hour < 0 || in->local_hour > 23)
+	if (in->local_minute < 0 || in->local_minute >= 24 * 60)
 		return -EINVAL;
 	if (planner_policy_validate(in->policy, NULL) < 0)
 		return -EINVAL;
@@ -465,7 +469,7 @@ int planner_plan(const struct planner_input *in, struct planner_plan *ret)
 	r = validate_input(in);
 	if (r < 0)
 		return r;
-	if (planner_quiet_now(in->policy, in->local_hour))
+	if (planner_quiet_now(in->policy, in->local_minute))
 		return 0;
 	n = in->n_objects;
 	p.obj = in->objects;
@@ -473,6 +477,7 @@ int planner_plan(const struct planner_input *in, struct planner_plan *ret)
 	for (size_t t = 0; t < p.n_tiers; t++) {
 		p.target[t] = pct_of(in->tiers[t].capacity_bytes, in->policy->target_fill_pct);
 		p.high[t] = pct_of(in->tiers[t].capacity_bytes, in->policy->high_watermark_pct);
+		p.low[t] = pct_of(in->tiers[t].capacity_bytes, in->policy->low_watermark_pct);
 		p.proj.used[t] = in->tiers[t].used_bytes;
 	}
 	p.ideal = calloc(n ? n : 1, sizeof(*p.ideal));

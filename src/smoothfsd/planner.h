@@ -15,19 +15,21 @@
 
 struct planner_policy {
 	unsigned int target_fill_pct;	/* fill a faster tier with hot data up to this */
-	unsigned int high_watermark_pct; /* above this, demote the coldest down to target */
+	unsigned int high_watermark_pct; /* above this, demote the coldest ... */
+	unsigned int low_watermark_pct;	/* ... down to this (at most target_fill_pct), */
+					/* never below what the ideal placement keeps */
 	double hysteresis;		/* a resident counts (1 + this) times its heat */
 	uint64_t min_residency_s;	/* an object that moved stays put this long */
 	uint64_t max_bytes;		/* byte budget of one plan (rate x interval) */
 	unsigned int max_moves;		/* moves in one plan (concurrency budget) */
-	int quiet_start_hour;		/* no moves in [start, end) local time; */
-	int quiet_end_hour;		/*  -1 for both: no quiet hours */
+	int quiet_start_min;		/* no moves in [start, end), minutes after */
+	int quiet_end_min;		/*  local midnight; -1 for both: none */
 };
 
 void planner_policy_default(struct planner_policy *p);
 /* 0, or -EINVAL with what is wrong in *why (static text). */
 int planner_policy_validate(const struct planner_policy *p, const char **why);
-bool planner_quiet_now(const struct planner_policy *p, int local_hour);
+bool planner_quiet_now(const struct planner_policy *p, int local_minute);
 
 struct planner_tier {
 	uint64_t capacity_bytes;
@@ -68,7 +70,7 @@ struct planner_input {
 	const struct planner_object *objects;
 	size_t n_objects;
 	uint64_t now_ns;
-	int local_hour;		/* 0-23, for quiet hours */
+	int local_minute;	/* 0-1439 after local midnight, for quiet hours */
 };
 
 struct planner_plan {

@@ -56,7 +56,7 @@ static int plan(struct pool *p, struct planner_plan *out, int hour)
 {
 	struct planner_input in = {
 		.policy = &p->pol, .tiers = p->tiers, .n_tiers = p->n_tiers,
-		.objects = p->obj, .n_objects = p->n, .now_ns = NOW, .local_hour = hour,
+		.objects = p->obj, .n_objects = p->n, .now_ns = NOW, .local_minute = hour * 60,
 	};
 
 	return planner_plan(&in, out);
@@ -88,17 +88,22 @@ static void test_policy_validate(void **state)
 	p.max_moves = 0;
 	assert_int_equal(planner_policy_validate(&p, &why), -EINVAL);
 	planner_policy_default(&p);
-	p.quiet_start_hour = 22;
+	p.low_watermark_pct = p.target_fill_pct + 1;
+	assert_int_equal(planner_policy_validate(&p, &why), -EINVAL);
+	assert_non_null(strstr(why, "low_watermark_pct"));
+	planner_policy_default(&p);
+	p.quiet_start_min = 22 * 60;
 	assert_int_equal(planner_policy_validate(&p, &why), -EINVAL);
 	assert_non_null(strstr(why, "quiet"));
-	p.quiet_end_hour = 24;
+	p.quiet_end_min = 24 * 60;
 	assert_int_equal(planner_policy_validate(&p, &why), -EINVAL);
-	p.quiet_end_hour = 6;
+	p.quiet_end_min = 6 * 60 + 30;
 	assert_int_equal(planner_policy_validate(&p, &why), 0);
-	assert_true(planner_quiet_now(&p, 23));
+	assert_true(planner_quiet_now(&p, 23 * 60));
 	assert_true(planner_quiet_now(&p, 0));
-	assert_false(planner_quiet_now(&p, 6));
-	assert_false(planner_quiet_now(&p, 12));
+	assert_true(planner_quiet_now(&p, 6 * 60 + 29));
+	assert_false(planner_quiet_now(&p, 6 * 60 + 30));
+	assert_false(planner_quiet_now(&p, 12 * 60));
 }
 
 static void test_promotes_hottest_to_target(void **state)
@@ -197,6 +202,22 @@ static void test_watermark(void **state)
 	assert_int_equal(pl.moves[1].object, warm);
 	assert_int_equal(pl.moves[1].reason, PLANNER_WATERMARK);
 	planner_plan_free(&pl);
+	/*
+	 * A lower low watermark sheds no further than the ideal placement:
+	 * at 10 MiB the target has room for the warm object, so it stays.
+	 */
+	p.tiers[0].used_bytes -= MIB / 2;
+	p.pol.low_watermark_pct = 70;
+	assert_int_equal(plan(&p, &pl, 12), 0);
+	assert_int_equal(pl.n_moves, 1);
+	assert_int_equal(pl.moves[0].object, cold);
+	planner_plan_free(&pl);
+	/* At 10.5 MiB the ideal has no room left for it: it goes too. */
+	p.tiers[0].used_bytes += MIB / 2;
+	assert_int_equal(plan(&p, &pl, 12), 0);
+	assert_int_equal(pl.n_moves, 2);
+	planner_plan_free(&pl);
+	p.pol.low_watermark_pct = 80;
 	/* At 89%, below the high watermark, nothing moves. */
 	p.tiers[0].used_bytes = 8 * MIB + 9 * MIB / 10;
 	assert_int_equal(plan(&p, &pl, 12), 0);
@@ -293,8 +314,8 @@ static void test_quiet_hours(void **state)
 
 	pool_init(&p);
 	add(&p, 1, 100, MIB);
-	p.pol.quiet_start_hour = 9;
-	p.pol.quiet_end_hour = 17;
+	p.pol.quiet_start_min = 9 * 60;
+	p.pol.quiet_end_min = 17 * 60;
 	assert_int_equal(plan(&p, &pl, 12), 0);
 	assert_int_equal(pl.n_moves, 0);
 	assert_int_equal(plan(&p, &pl, 18), 0);
@@ -319,7 +340,7 @@ static void test_bad_input(void **state)
 	p.obj[0].heat = -1;
 	assert_int_equal(plan(&p, &pl, 12), -EINVAL);
 	p.obj[0].heat = 1;
-	assert_int_equal(plan(&p, &pl, 24), -EINVAL);
+	assert_int_equal(plan(&p, &pl, 24), -EINVAL);	/* minute 1440 */
 	p.n_tiers = 0;
 	assert_int_equal(plan(&p, &pl, 12), -EINVAL);
 	p.n_tiers = SMOOTHFS_MAX_TIERS + 1;
