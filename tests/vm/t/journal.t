@@ -10,7 +10,7 @@
 # recovery reads no directory but the stage directories.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 41
+plan 42
 
 jt=$SMOOTHFS_BUILD/vm-progs/journal-tool
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60
@@ -162,6 +162,9 @@ echo "$msgs" | grep -qF "pool jtank: removed 2 staged file(s) of unfinished move
 ok $? "(d) (g) the roll-back of staged files is logged"
 is "$(size "$J")" 0 "(h) the journal is empty after recovery"
 is "$(atimes)" "$before" "(i) recovery reads no directory of the pool (atimes unchanged)"
+ls "$t1/big" >/dev/null
+[ "$(atimes)" != "$before" ]
+ok $? "(i) control: listing a directory does change its atime"
 umount "$mnt"
 
 # Recovery again from the same journal (a crash right after the first
