@@ -10,7 +10,7 @@
 # recovery reads no directory but the stage directories.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 42
+plan 49
 
 jt=$SMOOTHFS_BUILD/vm-progs/journal-tool
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60
@@ -224,3 +224,33 @@ run_ok "mount with a promotion to recover" -- mount -t smoothfs -o "$opts" none 
 [ "$(cat "$t0/dn/fn.txt")" = "staged n" ] && [ ! -e "$t1/dn/fn.txt" ] && [ ! -e "$stage0/$N" ]
 ok $? "a promotion rolls forward too"
 umount "$mnt"
+
+# A slower tier where .smoothfs cannot be made: the pool mounts, the
+# records that involve that tier stay in the journal for the next mount.
+P=$(newoid)
+mkfile "$t0/fp.txt" "$P" "source p"
+mkfile "$stage1/$P" "$P" "staged p"
+$jt commit "$J" 60 "$P" 0 1 fp.txt
+mv "$t1/.smoothfs" /jd1/saved-meta && : >"$t1/.smoothfs"
+dmesg -c >/dev/null
+run_ok "a tier without .smoothfs/stage does not fail the mount" -- \
+	mount -t smoothfs -o "$opts" none "$mnt"
+dmesg | grep -q "pool jtank: tier 1: cannot create .smoothfs/stage (error -20), no recovery on it"
+ok $? "it is logged"
+[ "$(cat "$t0/fp.txt")" = "source p" ] && [ "$(size "$J")" = 4096 ]
+ok $? "its move is not recovered and stays in the journal"
+umount "$mnt"
+rm "$t1/.smoothfs" && mv /jd1/saved-meta "$t1/.smoothfs"
+run_ok "mount once the tier is repaired" -- mount -t smoothfs -o "$opts" none "$mnt"
+[ "$(cat "$t1/fp.txt")" = "staged p" ] && [ ! -e "$t0/fp.txt" ] && [ "$(size "$J")" = 0 ]
+ok $? "the kept record is recovered on the next mount"
+umount "$mnt"
+
+# Tier 0 must hold the journal.
+mv "$t0/.smoothfs" /jd0/saved-meta && : >"$t0/.smoothfs"
+dmesg -c >/dev/null
+! mount -t smoothfs -o "$opts" none "$mnt" 2>/dev/null
+ok $? "tier 0 without .smoothfs fails the mount"
+dmesg | grep -q "pool jtank: tier 0: cannot create .smoothfs/stage (error -20)"
+ok $? "with a message"
+rm "$t0/.smoothfs" && mv /jd0/saved-meta "$t0/.smoothfs"
