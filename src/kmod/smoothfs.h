@@ -71,6 +71,7 @@ struct smoothfs_sb_info {
 	spinlock_t fault_lock;
 	struct smoothfs_stats stats;
 	struct kobject *kobj;		/* sysfs.c */
+	struct smoothfs_journal *journal;	/* journal.c */
 };
 
 /* Activity of one inode since the last heat sample; under lock. */
@@ -174,6 +175,47 @@ bool smoothfs_inomap_find(struct smoothfs_sb_info *sbi, const struct super_block
 void smoothfs_inomap_forget(struct smoothfs_sb_info *sbi, const struct super_block *lower_sb,
 			    u64 lower_ino);
 void smoothfs_inomap_free(struct smoothfs_sb_info *sbi);
+
+/* journal.c: <tier0>/.smoothfs/journal, open move transactions only. */
+struct smoothfs_journal;			/* private to journal.c */
+struct smoothfs_journal_rec {
+	u64 seq;				/* the move's transaction sequence */
+	u8 oid[SMOOTHFS_OID_LEN];
+	u8 src_tier;
+	u8 dst_tier;
+	const char *rel_path;			/* relative to the tier roots, no leading '/' */
+};
+
+/*
+ * At mount, after the tiers are open and before the root inode is exposed:
+ * create <tier>/.smoothfs/stage (0700) on every tier, recover (roll forward
+ * every COMMIT without DONE: rename <dst>/.smoothfs/stage/<oid-hex> to
+ * <dst>/<rel_path> if the staged file exists (creating missing parent
+ * directories with the source parent's owner/mode), then unlink
+ * <src>/<rel_path> if its trusted.smoothfs.oid equals the record's OID),
+ * then remove every remaining file in every tier's .smoothfs/stage
+ * (orphans of moves that never committed = roll back), then compact the
+ * journal to empty.  A torn or corrupt record is logged (pr_warn with the
+ * pool name) and skipped; only failing to create/write the journal file
+ * fails the mount.  Never scans the pool: cost = number of open records +
+ * staged files.
+ */
+int smoothfs_journal_open(struct smoothfs_sb_info *sbi);
+void smoothfs_journal_close(struct smoothfs_sb_info *sbi);	/* unmount; idempotent */
+/*
+ * Append a COMMIT record and fsync it (vfs_fsync) before returning 0.
+ * -ENAMETOOLONG if rel_path does not fit a record.  Also -EINVAL for a
+ * bad tier or a path that leaves the tier, -EEXIST for a seq already
+ * open, -EBUSY with SMOOTHFS_JOURNAL_MAX_OPEN (256) moves open.
+ */
+int smoothfs_journal_commit(struct smoothfs_sb_info *sbi, const struct smoothfs_journal_rec *rec);
+/*
+ * Append DONE for @seq (the source is gone; no fsync needed for
+ * correctness since replaying a finished move is idempotent), and truncate
+ * the journal to empty when no transaction is open any more.  -ENOENT
+ * if @seq is not open.
+ */
+int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq);
 
 /* link.c */
 int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new);

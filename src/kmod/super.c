@@ -129,6 +129,7 @@ static void smoothfs_put_super_info(struct smoothfs_sb_info *sbi)
 		if (sbi->mounted)
 			smoothfs_event_pool_unmounted(sbi);
 	}
+	smoothfs_journal_close(sbi);
 	smoothfs_tiers_close(sbi);
 	smoothfs_inomap_free(sbi);
 	if (sbi->creator_cred)
@@ -261,6 +262,9 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		errorfc(fc, "pool %s or uuid %pUb is already mounted", sbi->pool, &sbi->uuid);
 		return err;
 	}
+	err = smoothfs_journal_open(sbi);
+	if (err)
+		return err;
 	err = smoothfs_sysfs_add(sbi);
 	if (err)
 		return err;
