@@ -90,6 +90,11 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 	mnt_drop_write(mnt);
 	if (!err)
 		err = smoothfs_copy_acls(dir, mnt, lower);
+	if (!err) {
+		struct path copy = { .mnt = mnt, .dentry = lower };
+
+		err = smoothfs_dir_copy_identity(dir, &copy);
+	}
 	if (err) {
 		dput(lower);
 		return err;

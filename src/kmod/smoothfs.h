@@ -128,6 +128,12 @@ extern const struct dentry_operations smoothfs_dentry_ops;
 struct smoothfs_entry *smoothfs_entry_alloc(void);
 void smoothfs_entry_free(struct smoothfs_entry *entry);
 
+/* dirid.c */
+int smoothfs_dir_oid(struct smoothfs_sb_info *sbi, struct dentry *const *lower,
+		     unsigned int first, u8 oid[SMOOTHFS_OID_LEN]);
+int smoothfs_dir_copy_identity(struct inode *dir, const struct path *to);
+void smoothfs_dir_pin_copies(struct dentry *dentry);
+
 /* dir.c */
 extern const struct inode_operations smoothfs_dir_iops;
 extern const struct file_operations smoothfs_dir_fops;
@@ -211,6 +217,8 @@ void smoothfs_netlink_exit(void);
 int smoothfs_oid_get(struct smoothfs_sb_info *sbi, const struct path *lower,
 		     u8 oid[SMOOTHFS_OID_LEN]);
 int smoothfs_oid_assign(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN]);
+int smoothfs_oid_read(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN]);
+int smoothfs_oid_write(const struct path *lower, const u8 oid[SMOOTHFS_OID_LEN]);
 
 /* pool.c */
 int smoothfs_pool_register(struct smoothfs_sb_info *sbi);
