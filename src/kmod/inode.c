@@ -182,6 +182,8 @@ int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 
 	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
 	fsstack_copy_inode_size(inode, d_inode(si->lower.dentry));
+	if (S_ISDIR(inode->i_mode))
+		smoothfs_dir_times(path->dentry, stat, flags);
 	stat->dev = inode->i_sb->s_dev;
 	stat->ino = inode->i_ino;
 	return 0;

@@ -128,6 +128,9 @@ extern const struct dentry_operations smoothfs_dentry_ops;
 struct smoothfs_entry *smoothfs_entry_alloc(void);
 void smoothfs_entry_free(struct smoothfs_entry *entry);
 
+/* dirtimes.c */
+void smoothfs_dir_times(struct dentry *dentry, struct kstat *stat, unsigned int flags);
+
 /* dirid.c */
 int smoothfs_dir_oid(struct smoothfs_sb_info *sbi, struct dentry *const *lower,
 		     unsigned int first, u8 oid[SMOOTHFS_OID_LEN]);
