@@ -44,11 +44,13 @@ static struct dentry *smoothfs_lookup(struct inode *dir, struct dentry *dentry,
 
 	old_cred = override_creds(sbi->creator_cred);
 	for (t = 0; t < sbi->ntiers; t++) {
+		struct dentry *lparent = READ_ONCE(pe->lower[t]);
 		struct dentry *lower;
 
-		if (!pe->lower[t])
+		/* A copy a partly failed rmdir removed is skipped. */
+		if (!lparent || IS_DEADDIR(d_inode(lparent)))
 			continue;
-		lower = lookup_one_len_unlocked(name, pe->lower[t], len);
+		lower = lookup_one_len_unlocked(name, lparent, len);
 		if (IS_ERR(lower)) {
 			err = PTR_ERR(lower);
 			break;
@@ -345,7 +347,8 @@ static struct smoothfs_dir_cache *smoothfs_dir_cache_build(struct file *file)
 
 	old_cred = override_creds(sbi->creator_cred);
 	for (t = 0; t < sbi->ntiers && !err; t++) {
-		if (!df->lower[t])
+		/* A copy removed by a partly failed rmdir has no entries. */
+		if (!df->lower[t] || IS_DEADDIR(file_inode(df->lower[t])))
 			continue;
 		c->ctx.actor = smoothfs_fill_cache;
 		c->ctx.pos = 0;
@@ -407,9 +410,11 @@ static int smoothfs_dir_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	old_cred = override_creds(sbi->creator_cred);
 	for (t = 0; t < sbi->ntiers; t++) {
-		struct path lower = { .mnt = sbi->tiers[t].root.mnt, .dentry = entry->lower[t] };
+		struct path lower = { .mnt = sbi->tiers[t].root.mnt };
 		struct file *f;
 
+		/* Stays until d_release, even if removed meanwhile (dentry.c). */
+		lower.dentry = READ_ONCE(entry->lower[t]);
 		if (!lower.dentry)
 			continue;
 		f = dentry_open(&lower, O_RDONLY | O_DIRECTORY, current_cred());

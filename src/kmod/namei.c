@@ -99,7 +99,8 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 		dput(lower);
 		return err;
 	}
-	WRITE_ONCE(SMOOTHFS_E(dentry)->lower[t], lower);
+	/* Readers load the slot without a lock: publish a complete copy. */
+	smp_store_release(&SMOOTHFS_E(dentry)->lower[t], lower);
 	return 0;
 }
 
@@ -245,6 +246,7 @@ static int smoothfs_create_object(struct inode *dir, struct dentry *dentry,
 		dput(lower);
 		return PTR_ERR(inode);
 	}
+	smoothfs_entry_reset(entry);
 	entry->lower[t] = lower;
 	if (t > 0) {
 		WRITE_ONCE(sbi->any_spill, true);
@@ -291,6 +293,9 @@ int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *
 /*
  * Remove one lower object, checking it is still where we found it.  Its
  * inode number may be reused once it is gone: the d_ino cache forgets it.
+ * The extra reference makes the lower filesystem unhash the dentry rather
+ * than turn it negative, so that smoothfs dentries holding it (and
+ * readers that found it there) keep a positive, dead lower dentry.
  */
 int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower, bool is_dir)
 {
@@ -305,10 +310,12 @@ int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower, bo
 		goto out;
 	}
 	lower_ino = d_inode(lower)->i_ino;
+	dget(lower);
 	if (is_dir)
 		err = vfs_rmdir(SMOOTHFS_NOP_IDMAP, ldir, lower);
 	else
 		err = vfs_unlink(SMOOTHFS_NOP_IDMAP, ldir, lower, NULL);
+	dput(lower);
 	if (!err)
 		smoothfs_inomap_forget(sbi, ldir->i_sb, lower_ino);
 out:
@@ -340,13 +347,12 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 		return err;
 
 	/*
-	 * The unlinked name's lower dentry may have gone negative (another
-	 * hard link held the inode); si->lower keeps its dentry positive.
+	 * The lower dentry stays in entry->lower[] (unhashed, see
+	 * smoothfs_lower_unlink()) until the dentry is released or, if it
+	 * goes negative, is used for a new object.
 	 */
 	set_nlink(inode, d_inode(si->lower.dentry)->i_nlink);
 	inode_set_ctime_current(inode);
-	entry->lower[si->tier] = NULL;
-	dput(lower);
 	return 0;
 }
 
@@ -377,7 +383,7 @@ int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *e
 		struct smoothfs_empty_ctx e = { .ctx.actor = smoothfs_empty_actor, .empty = true };
 		struct file *f;
 
-		if (!lower.dentry)
+		if (!lower.dentry || IS_DEADDIR(d_inode(lower.dentry)))
 			continue;
 		f = dentry_open(&lower, O_RDONLY | O_DIRECTORY, current_cred());
 		if (IS_ERR(f))
@@ -400,21 +406,23 @@ int smoothfs_rmdir(struct inode *dir, struct dentry *dentry)
 
 	old_cred = override_creds(sbi->creator_cred);
 	err = smoothfs_dir_is_empty(sbi, entry);
-	/* Slowest copy first, so a failure leaves the canonical one. */
+	/*
+	 * Slowest copy first, so a failure leaves the canonical one.  The
+	 * removed copies stay in entry->lower[] (an opendir may be using
+	 * them) until the dentry is released; they are dead (S_DEAD), and
+	 * a second rmdir after a partial failure skips them.
+	 */
 	for (t = sbi->ntiers; !err && t-- > 0;) {
 		struct vfsmount *mnt = sbi->tiers[t].root.mnt;
+		struct dentry *lower = entry->lower[t];
 
-		if (!entry->lower[t])
+		if (!lower || IS_DEADDIR(d_inode(lower)))
 			continue;
 		err = mnt_want_write(mnt);
 		if (err)
 			break;
-		err = smoothfs_lower_unlink(sbi, entry->lower[t], true);
+		err = smoothfs_lower_unlink(sbi, lower, true);
 		mnt_drop_write(mnt);
-		if (!err) {
-			dput(entry->lower[t]);
-			entry->lower[t] = NULL;
-		}
 	}
 	revert_creds(old_cred);
 	if (!err)

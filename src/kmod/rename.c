@@ -37,7 +37,8 @@
  * of the source to the new name, so the source's lower[] stays right as
  * it is.  For an exchange both sides are swapped by the VFS and by the
  * lowers alike.  The replaced target's smoothfs dentry is unhashed by the
- * VFS; its lower dentries are dead names and are released here.
+ * VFS; its lower dentries are dead names, released with it in d_release
+ * (not here: an opendir of the target may be using them).
  */
 #include <linux/cred.h>
 #include <linux/fs_stack.h>
@@ -254,7 +255,6 @@ static void smoothfs_rename_attrs(struct smoothfs_rename_ctx *c, struct inode *o
 				  struct inode *new_dir, unsigned int t)
 {
 	struct inode *inode = d_inode(c->old), *target = d_inode(c->new);
-	unsigned int i;
 
 	if (c->ope->lower[t])
 		fsstack_copy_attr_times(old_dir, d_inode(c->ope->lower[t]));
@@ -267,10 +267,7 @@ static void smoothfs_rename_attrs(struct smoothfs_rename_ctx *c, struct inode *o
 		fsstack_copy_attr_times(target, d_inode(SMOOTHFS_I(target)->lower.dentry));
 		return;
 	}
-	for (i = 0; i < SMOOTHFS_MAX_TIERS; i++) {
-		dput(c->ne->lower[i]);
-		c->ne->lower[i] = NULL;
-	}
+	/* Its lower dentries stay until d_release: an opendir may use them. */
 	if (S_ISDIR(target->i_mode))
 		clear_nlink(target);
 	else

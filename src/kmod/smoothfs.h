@@ -127,6 +127,7 @@ static inline struct smoothfs_entry *SMOOTHFS_E(const struct dentry *dentry)
 extern const struct dentry_operations smoothfs_dentry_ops;
 struct smoothfs_entry *smoothfs_entry_alloc(void);
 void smoothfs_entry_free(struct smoothfs_entry *entry);
+void smoothfs_entry_reset(struct smoothfs_entry *entry);
 
 /* dirtimes.c */
 void smoothfs_dir_times(struct dentry *dentry, struct kstat *stat, unsigned int flags);
