@@ -60,21 +60,28 @@ static int smoothfs_copy_dir_owner(struct dentry *lower, struct inode *dir)
 	return err;
 }
 
-/* Create the copy of directory @dentry on tier @t; its parent has one. */
+/*
+ * Create the copy of directory @dentry on tier @t; its parent has one.
+ * The name and the parent are those of the smoothfs dentry, which no
+ * rename of ours changes while the caller holds rename_sem.
+ */
 static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry *dentry,
 				    unsigned int t)
 {
 	struct dentry *lparent = SMOOTHFS_E(dentry->d_parent)->lower[t];
 	struct vfsmount *mnt = sbi->tiers[t].root.mnt;
 	struct inode *dir = d_inode(dentry);
+	struct name_snapshot name;
 	struct dentry *lower;
 	int err;
 
 	err = mnt_want_write(mnt);
 	if (err)
 		return err;
+	take_dentry_name_snapshot(&name, dentry);
 	inode_lock_nested(d_inode(lparent), I_MUTEX_PARENT);
-	lower = lookup_one_len(dentry->d_name.name, lparent, dentry->d_name.len);
+	lower = lookup_one_len(name.name.name, lparent, name.name.len);
+	release_dentry_name_snapshot(&name);
 	if (IS_ERR(lower)) {
 		inode_unlock(d_inode(lparent));
 		mnt_drop_write(mnt);
@@ -104,12 +111,32 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 	return 0;
 }
 
-/* Make sure directory @dentry exists on tier @t, creating missing parents. */
+/*
+ * Make sure directory @dentry exists on tier @t, creating missing parents.
+ * The walk up goes by the smoothfs dentries' names and parents: a rename
+ * of an ancestor in the middle would make it create a copy under the old
+ * name, so renames exclude it (rename_sem; rename.c, which holds it for
+ * write, calls smoothfs_materialize_locked()).
+ */
 int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
 			 unsigned int t)
 {
+	int err;
+
+	if (READ_ONCE(SMOOTHFS_E(dentry)->lower[t]))
+		return 0;
+	down_read(&sbi->rename_sem);
+	err = smoothfs_materialize_locked(sbi, dentry, t);
+	up_read(&sbi->rename_sem);
+	return err;
+}
+
+int smoothfs_materialize_locked(struct smoothfs_sb_info *sbi, struct dentry *dentry,
+				unsigned int t)
+{
 	int err = 0;
 
+	lockdep_assert_held(&sbi->rename_sem);
 	if (READ_ONCE(SMOOTHFS_E(dentry)->lower[t]))
 		return 0;
 	mutex_lock(&sbi->materialize_lock);

@@ -288,6 +288,7 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 		.flags = flags,
 	};
 	const struct cred *old_cred;
+	struct dentry *tmp = NULL;
 	unsigned long done = 0;
 	unsigned int t, first = 0;
 	int err = 0;
@@ -300,6 +301,17 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 	if (WARN_ON_ONCE(!c.oe || !c.ne || !c.ope || !c.npe))
 		return -EIO;
 
+	/*
+	 * d_exchange() is not exported: an exchange is two d_move()s, the
+	 * second putting @new in the place of a placeholder at @old's name.
+	 * Lookups of that name wait for old_dir's lock meanwhile.
+	 */
+	if (flags & RENAME_EXCHANGE) {
+		tmp = d_alloc(old->d_parent, &old->d_name);
+		if (!tmp)
+			return -ENOMEM;
+	}
+	down_write(&c.sbi->rename_sem);
 	old_cred = override_creds(c.sbi->creator_cred);
 	if (!(flags & RENAME_EXCHANGE) && d_really_is_positive(new))
 		err = smoothfs_rename_targets(&c);
@@ -311,9 +323,9 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 		if (!a && !b)
 			continue;
 		if (a)
-			err = smoothfs_materialize(c.sbi, new->d_parent, t);
+			err = smoothfs_materialize_locked(c.sbi, new->d_parent, t);
 		if (!err && b)
-			err = smoothfs_materialize(c.sbi, old->d_parent, t);
+			err = smoothfs_materialize_locked(c.sbi, old->d_parent, t);
 		if (!err && (!c.ope->lower[t] || !c.npe->lower[t]))
 			err = -ESTALE;
 		if (!err)
@@ -333,6 +345,14 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 	else
 		smoothfs_rename_attrs(&c, old_dir, new_dir, first);
 	revert_creds(old_cred);
+	/* FS_RENAME_DOES_D_MOVE: under rename_sem, unlike the VFS's own. */
+	if (!err) {
+		d_move(old, new);
+		if (tmp)
+			d_move(new, tmp);
+	}
+	up_write(&c.sbi->rename_sem);
+	dput(tmp);
 
 	for (t = 0; t < SMOOTHFS_MAX_TIERS; t++)
 		dput(c.tgt[t]);

@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/uuid.h>
@@ -57,6 +58,8 @@ struct smoothfs_sb_info {
 	struct list_head pool_node;	/* on the registry while mounted */
 	/* Serialises creating directory copies on other tiers. */
 	struct mutex materialize_lock;
+	/* Renames (write) against materialising (read): see rename.c. */
+	struct rw_semaphore rename_sem;
 	struct smoothfs_inomap *inomap;	/* d_ino cache, allocated on first use */
 	bool any_spill;
 	bool mounted;		/* MOUNT_READY was sent */
@@ -201,6 +204,8 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry);
 int smoothfs_rmdir(struct inode *dir, struct dentry *dentry);
 int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
 			 unsigned int t);
+int smoothfs_materialize_locked(struct smoothfs_sb_info *sbi, struct dentry *dentry,
+				unsigned int t);
 int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower, bool is_dir);
 int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *entry);
 
