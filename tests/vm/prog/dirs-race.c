@@ -8,12 +8,15 @@
  *	(empty target), exchange them and create and remove a file in
  *	them, for SECONDS.
  *
- *   dirs-race materialize DIR SECONDS NTREES
- *	DIR/rI/A (or rI/B) for I < NTREES exist on a slow tier only, with
- *	x/y/z below.  Two processes rename each rI/A to rI/B and back, two
- *	others create files in rI/{A,B}/x/y/z, which makes smoothfs
- *	materialise the whole chain on the fastest tier, for SECONDS.
- *	Prints the number of files created.
+ *   dirs-race materialize DIR SECONDS NTREES FASTDIR
+ *	DIR/rI/A for I < NTREES exist on a slow tier only, with x/y/z
+ *	below; FASTDIR is DIR's place on the fastest tier.  SECONDS are
+ *	cut into NTREES slots; in slot I two processes rename rI/A to rI/B
+ *	and back until the chain has a copy on the fast tier, while two
+ *	others create a file in rI/{A,B}/x/y/z, which makes smoothfs
+ *	materialise the chain there.  The renames stop once it has been
+ *	materialised, so a copy made under a stale name is not renamed
+ *	again.  Prints the number of files created.
  *
  * Errors that the races make expected (ENOENT, EEXIST, ENOTEMPTY, EBUSY)
  * are ignored; any other makes the program fail (exit 1).
@@ -33,8 +36,30 @@
 
 #define NDIRS 8
 
-static const char *top;
+static const char *top, *fast;
 static time_t deadline;
+static struct timespec start;
+static unsigned int slot_ms;
+
+/* The slot we are in, or -1 once time is up. */
+static int slot(unsigned int ntrees)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+	return ms / slot_ms < ntrees ? (int)(ms / slot_ms) : -1;
+}
+
+static int fast_copy(int i)
+{
+	char a[4096], b[4096];
+
+	snprintf(a, sizeof(a), "%s/r%d/A/x/y/z", fast, i);
+	snprintf(b, sizeof(b), "%s/r%d/B/x/y/z", fast, i);
+	return !access(a, F_OK) || !access(b, F_OK);
+}
 
 static int expected(int err)
 {
@@ -122,15 +147,18 @@ static void mutator(unsigned int seed)
 	_exit(0);
 }
 
-static void renamer(unsigned int ntrees, unsigned int seed)
+static void renamer(unsigned int ntrees)
 {
 	char a[4096], b[4096];
+	int i;
 
-	while (time(NULL) < deadline) {
-		unsigned int i = rand_r(&seed) % ntrees;
-
-		snprintf(a, sizeof(a), "%s/r%u/A", top, i);
-		snprintf(b, sizeof(b), "%s/r%u/B", top, i);
+	while ((i = slot(ntrees)) >= 0) {
+		if (fast_copy(i)) {
+			usleep(2000);	/* wait for the next slot */
+			continue;
+		}
+		snprintf(a, sizeof(a), "%s/r%d/A", top, i);
+		snprintf(b, sizeof(b), "%s/r%d/B", top, i);
 		if (rename(a, b) && !expected(errno))
 			fail("rename", a);
 		if (rename(b, a) && !expected(errno))
@@ -141,15 +169,19 @@ static void renamer(unsigned int ntrees, unsigned int seed)
 
 static void creator(unsigned int ntrees, unsigned int id, int out)
 {
-	unsigned int seed = id, k = 0;
 	unsigned long made = 0;
+	unsigned int k = 0;
 	char path[4096];
+	int i, done = -1;
 
-	while (time(NULL) < deadline) {
-		unsigned int i = rand_r(&seed) % ntrees;
+	while ((i = slot(ntrees)) >= 0) {
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/r%u/%c/x/y/z/f%u.%u", top, i,
+		if (i == done) {
+			usleep(2000);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/r%d/%c/x/y/z/f%u.%u", top, i,
 			 (k & 1) ? 'B' : 'A', id, k);
 		k++;
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -160,6 +192,7 @@ static void creator(unsigned int ntrees, unsigned int id, int out)
 		}
 		close(fd);
 		made++;
+		done = i;
 	}
 	if (write(out, &made, sizeof(made)) != sizeof(made))
 		_exit(1);
@@ -184,7 +217,7 @@ int main(int argc, char **argv)
 	unsigned int i;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: dirs-race opendir DIR SECONDS | materialize DIR SECONDS NTREES\n");
+		fprintf(stderr, "usage: dirs-race opendir DIR SECONDS | materialize DIR SECONDS NTREES FASTDIR\n");
 		return 2;
 	}
 	top = argv[2];
@@ -204,13 +237,18 @@ int main(int argc, char **argv)
 		}
 		return wait_all(6);
 	}
-	if (!strcmp(argv[1], "materialize") && argc == 5) {
+	if (!strcmp(argv[1], "materialize") && argc == 6) {
 		unsigned int ntrees = atoi(argv[4]);
 		unsigned long total = 0, made;
 		int fds[2], ret;
 
+		fast = argv[5];
 		if (!ntrees || pipe(fds))
 			return 2;
+		slot_ms = atoi(argv[3]) * 1000 / ntrees;
+		if (!slot_ms)
+			return 2;
+		clock_gettime(CLOCK_MONOTONIC, &start);
 		for (i = 0; i < 4; i++) {
 			pid_t pid = fork();
 
@@ -219,7 +257,7 @@ int main(int argc, char **argv)
 			if (!pid) {
 				close(fds[0]);
 				if (i < 2)
-					renamer(ntrees, i + 1);
+					renamer(ntrees);
 				creator(ntrees, i, fds[1]);
 			}
 		}

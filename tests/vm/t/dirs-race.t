@@ -64,10 +64,10 @@ is "$(ls -A "$mnt/od" | wc -l) $(ls -A /t0/od /t1/od /t2/od | grep -c '^d')" "0 
 umount "$mnt"
 
 # Part 2: materialising against renames of an ancestor.
-ntrees=16
+ntrees=200
 for i in $(seq 0 $((ntrees - 1))); do mkdir -p "/t2/m/r$i/A/x/y/z"; done
 mnt_pool
-out=$("$race" materialize "$mnt/m" 20 "$ntrees" 2>&1)
+out=$("$race" materialize "$mnt/m" 20 "$ntrees" /t0/m 2>&1)
 ok $? "renames of A <-> B while creating below them for 20 s"
 [ "${out:-0}" -gt 0 ] 2>/dev/null
 ok $? "files were created meanwhile ($out)"
