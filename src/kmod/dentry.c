@@ -24,6 +24,26 @@ void smoothfs_entry_free(struct smoothfs_entry *entry)
 	kfree(entry);
 }
 
+/*
+ * The lower dentries of an entry, once published, stay until d_release:
+ * readers (lookup of a child, opendir, readdir, getattr) use them without
+ * a lock or a reference of their own while they hold the smoothfs dentry.
+ * Only materialising adds one (smp_store_release, under the pool's
+ * materialize_lock); removals leave the dead lower dentry in place.  A
+ * dentry that went negative after a removal (nobody else held it) keeps
+ * the dead ones until it is used for a new object: then, with no reader
+ * possible on a negative dentry, they are dropped here.
+ */
+void smoothfs_entry_reset(struct smoothfs_entry *entry)
+{
+	unsigned int i;
+
+	for (i = 0; i < SMOOTHFS_MAX_TIERS; i++) {
+		dput(entry->lower[i]);
+		entry->lower[i] = NULL;
+	}
+}
+
 static void smoothfs_d_release(struct dentry *dentry)
 {
 	smoothfs_entry_free(dentry->d_fsdata);

@@ -44,11 +44,13 @@ static struct dentry *smoothfs_lookup(struct inode *dir, struct dentry *dentry,
 
 	old_cred = override_creds(sbi->creator_cred);
 	for (t = 0; t < sbi->ntiers; t++) {
+		struct dentry *lparent = READ_ONCE(pe->lower[t]);
 		struct dentry *lower;
 
-		if (!pe->lower[t])
+		/* A copy a partly failed rmdir removed is skipped. */
+		if (!lparent || IS_DEADDIR(d_inode(lparent)))
 			continue;
-		lower = lookup_one_len_unlocked(name, pe->lower[t], len);
+		lower = lookup_one_len_unlocked(name, lparent, len);
 		if (IS_ERR(lower)) {
 			err = PTR_ERR(lower);
 			break;
@@ -71,7 +73,10 @@ static struct dentry *smoothfs_lookup(struct inode *dir, struct dentry *dentry,
 		};
 		u8 oid[SMOOTHFS_OID_LEN];
 
-		err = smoothfs_oid_get(sbi, &lower, oid);
+		if (d_is_dir(lower.dentry))
+			err = smoothfs_dir_oid(sbi, entry->lower, first, oid);
+		else
+			err = smoothfs_oid_get(sbi, &lower, oid);
 		if (!err) {
 			inode = smoothfs_iget(dir->i_sb, &lower, first, oid);
 			if (IS_ERR(inode)) {
@@ -111,6 +116,7 @@ struct smoothfs_dir_cache {
 	struct dir_context ctx;		/* for iterating the lower copies */
 	struct smoothfs_sb_info *sbi;
 	struct dentry *lower_dir;	/* copy being read */
+	struct dentry *dirs[SMOOTHFS_MAX_TIERS];	/* every copy listed */
 	unsigned int tier;
 	bool skip_meta;
 	int err;
@@ -166,6 +172,34 @@ static int smoothfs_dir_hash_grow(struct smoothfs_dir_cache *c)
 	return 0;
 }
 
+/* A directory's OID is chosen among its copies, as lookup does. */
+static int smoothfs_dirent_dir_oid(struct smoothfs_dir_cache *c, struct smoothfs_dirent *de,
+				   struct dentry *lower, u8 oid[SMOOTHFS_OID_LEN])
+{
+	struct dentry *copies[SMOOTHFS_MAX_TIERS] = {};
+	unsigned int t;
+	int err;
+
+	copies[c->tier] = lower;
+	for (t = c->tier + 1; t < c->sbi->ntiers; t++) {
+		struct dentry *d;
+
+		if (!c->dirs[t])
+			continue;
+		d = lookup_one_len_unlocked(de->name, c->dirs[t], de->len);
+		if (IS_ERR(d))
+			continue;	/* lookup would skip it too */
+		if (d_is_dir(d))
+			copies[t] = d;
+		else
+			dput(d);
+	}
+	err = smoothfs_dir_oid(c->sbi, copies, c->tier, oid);
+	for (t = c->tier + 1; t < c->sbi->ntiers; t++)
+		dput(copies[t]);
+	return err;
+}
+
 /*
  * d_ino of an entry: from the d_ino cache, or the OID hash, minting the
  * OID of an adopted object, and then cached.
@@ -183,7 +217,12 @@ static int smoothfs_dirent_ino(struct smoothfs_dir_cache *c, struct smoothfs_dir
 	lower.dentry = lookup_one_len_unlocked(de->name, c->lower_dir, de->len);
 	if (IS_ERR(lower.dentry))
 		return PTR_ERR(lower.dentry);
-	err = d_is_negative(lower.dentry) ? -ENOENT : smoothfs_oid_get(c->sbi, &lower, oid);
+	if (d_is_negative(lower.dentry))
+		err = -ENOENT;
+	else if (d_is_dir(lower.dentry))
+		err = smoothfs_dirent_dir_oid(c, de, lower.dentry, oid);
+	else
+		err = smoothfs_oid_get(c->sbi, &lower, oid);
 	if (!err) {
 		struct inode *lower_inode = d_inode(lower.dentry);
 
@@ -286,7 +325,6 @@ static struct smoothfs_dir_cache *smoothfs_dir_cache_build(struct file *file)
 	struct smoothfs_dir_file *df = file->private_data;
 	struct dentry *dentry = file->f_path.dentry;
 	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dentry->d_sb);
-	struct smoothfs_entry *entry = SMOOTHFS_E(dentry);
 	struct smoothfs_dir_cache *c;
 	const struct cred *old_cred;
 	unsigned int t;
@@ -303,14 +341,18 @@ static struct smoothfs_dir_cache *smoothfs_dir_cache_build(struct file *file)
 	}
 	c->sbi = sbi;
 	c->skip_meta = IS_ROOT(dentry);
+	for (t = 0; t < sbi->ntiers; t++)
+		if (df->lower[t])
+			c->dirs[t] = df->lower[t]->f_path.dentry;
 
 	old_cred = override_creds(sbi->creator_cred);
 	for (t = 0; t < sbi->ntiers && !err; t++) {
-		if (!df->lower[t])
+		/* A copy removed by a partly failed rmdir has no entries. */
+		if (!df->lower[t] || IS_DEADDIR(file_inode(df->lower[t])))
 			continue;
 		c->ctx.actor = smoothfs_fill_cache;
 		c->ctx.pos = 0;
-		c->lower_dir = entry->lower[t];
+		c->lower_dir = c->dirs[t];
 		c->tier = t;
 		from = c->count;
 		err = vfs_llseek(df->lower[t], 0, SEEK_SET);
@@ -368,9 +410,11 @@ static int smoothfs_dir_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	old_cred = override_creds(sbi->creator_cred);
 	for (t = 0; t < sbi->ntiers; t++) {
-		struct path lower = { .mnt = sbi->tiers[t].root.mnt, .dentry = entry->lower[t] };
+		struct path lower = { .mnt = sbi->tiers[t].root.mnt };
 		struct file *f;
 
+		/* Stays until d_release, even if removed meanwhile (dentry.c). */
+		lower.dentry = READ_ONCE(entry->lower[t]);
 		if (!lower.dentry)
 			continue;
 		f = dentry_open(&lower, O_RDONLY | O_DIRECTORY, current_cred());

@@ -122,8 +122,12 @@ struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
 		return ERR_PTR(-ENOMEM);
 	si = SMOOTHFS_I(inode);
 	if (!(inode->i_state & I_NEW)) {
-		/* Hard links share one lower inode; anything else is a copy. */
-		if (d_inode(si->lower.dentry) != lower_inode) {
+		/*
+		 * Hard links share one lower inode, a directory's copies share
+		 * its OID; anything else is a copy.
+		 */
+		if (d_inode(si->lower.dentry) != lower_inode &&
+		    !(S_ISDIR(inode->i_mode) && S_ISDIR(lower_inode->i_mode))) {
 			pr_warn_ratelimited("%pd: OID already used by %pd on tier %u\n",
 					    lower->dentry, si->lower.dentry, si->tier);
 			iput(inode);
@@ -178,6 +182,8 @@ int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 
 	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
 	fsstack_copy_inode_size(inode, d_inode(si->lower.dentry));
+	if (S_ISDIR(inode->i_mode))
+		smoothfs_dir_times(path->dentry, stat, flags);
 	stat->dev = inode->i_sb->s_dev;
 	stat->ino = inode->i_ino;
 	return 0;

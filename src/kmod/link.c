@@ -57,6 +57,7 @@ int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new)
 		dput(lnew);
 		goto out_unlock;
 	}
+	smoothfs_entry_reset(entry);
 	entry->lower[t] = lnew;
 	fsstack_copy_attr_times(dir, d_inode(lparent));
 	set_nlink(inode, d_inode(lnew)->i_nlink);

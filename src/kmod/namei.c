@@ -60,21 +60,28 @@ static int smoothfs_copy_dir_owner(struct dentry *lower, struct inode *dir)
 	return err;
 }
 
-/* Create the copy of directory @dentry on tier @t; its parent has one. */
+/*
+ * Create the copy of directory @dentry on tier @t; its parent has one.
+ * The name and the parent are those of the smoothfs dentry, which no
+ * rename of ours changes while the caller holds rename_sem.
+ */
 static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry *dentry,
 				    unsigned int t)
 {
 	struct dentry *lparent = SMOOTHFS_E(dentry->d_parent)->lower[t];
 	struct vfsmount *mnt = sbi->tiers[t].root.mnt;
 	struct inode *dir = d_inode(dentry);
+	struct name_snapshot name;
 	struct dentry *lower;
 	int err;
 
 	err = mnt_want_write(mnt);
 	if (err)
 		return err;
+	take_dentry_name_snapshot(&name, dentry);
 	inode_lock_nested(d_inode(lparent), I_MUTEX_PARENT);
-	lower = lookup_one_len(dentry->d_name.name, lparent, dentry->d_name.len);
+	lower = lookup_one_len(name.name.name, lparent, name.name.len);
+	release_dentry_name_snapshot(&name);
 	if (IS_ERR(lower)) {
 		inode_unlock(d_inode(lparent));
 		mnt_drop_write(mnt);
@@ -90,20 +97,46 @@ static int smoothfs_materialize_one(struct smoothfs_sb_info *sbi, struct dentry 
 	mnt_drop_write(mnt);
 	if (!err)
 		err = smoothfs_copy_acls(dir, mnt, lower);
+	if (!err) {
+		struct path copy = { .mnt = mnt, .dentry = lower };
+
+		err = smoothfs_dir_copy_identity(dir, &copy);
+	}
 	if (err) {
 		dput(lower);
 		return err;
 	}
-	WRITE_ONCE(SMOOTHFS_E(dentry)->lower[t], lower);
+	/* Readers load the slot without a lock: publish a complete copy. */
+	smp_store_release(&SMOOTHFS_E(dentry)->lower[t], lower);
 	return 0;
 }
 
-/* Make sure directory @dentry exists on tier @t, creating missing parents. */
+/*
+ * Make sure directory @dentry exists on tier @t, creating missing parents.
+ * The walk up goes by the smoothfs dentries' names and parents: a rename
+ * of an ancestor in the middle would make it create a copy under the old
+ * name, so renames exclude it (rename_sem; rename.c, which holds it for
+ * write, calls smoothfs_materialize_locked()).
+ */
 int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
 			 unsigned int t)
 {
+	int err;
+
+	if (READ_ONCE(SMOOTHFS_E(dentry)->lower[t]))
+		return 0;
+	down_read(&sbi->rename_sem);
+	err = smoothfs_materialize_locked(sbi, dentry, t);
+	up_read(&sbi->rename_sem);
+	return err;
+}
+
+int smoothfs_materialize_locked(struct smoothfs_sb_info *sbi, struct dentry *dentry,
+				unsigned int t)
+{
 	int err = 0;
 
+	lockdep_assert_held(&sbi->rename_sem);
 	if (READ_ONCE(SMOOTHFS_E(dentry)->lower[t]))
 		return 0;
 	mutex_lock(&sbi->materialize_lock);
@@ -240,6 +273,7 @@ static int smoothfs_create_object(struct inode *dir, struct dentry *dentry,
 		dput(lower);
 		return PTR_ERR(inode);
 	}
+	smoothfs_entry_reset(entry);
 	entry->lower[t] = lower;
 	if (t > 0) {
 		WRITE_ONCE(sbi->any_spill, true);
@@ -286,6 +320,9 @@ int smoothfs_symlink(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *
 /*
  * Remove one lower object, checking it is still where we found it.  Its
  * inode number may be reused once it is gone: the d_ino cache forgets it.
+ * The extra reference makes the lower filesystem unhash the dentry rather
+ * than turn it negative, so that smoothfs dentries holding it (and
+ * readers that found it there) keep a positive, dead lower dentry.
  */
 int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower, bool is_dir)
 {
@@ -300,10 +337,12 @@ int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower, bo
 		goto out;
 	}
 	lower_ino = d_inode(lower)->i_ino;
+	dget(lower);
 	if (is_dir)
 		err = vfs_rmdir(SMOOTHFS_NOP_IDMAP, ldir, lower);
 	else
 		err = vfs_unlink(SMOOTHFS_NOP_IDMAP, ldir, lower, NULL);
+	dput(lower);
 	if (!err)
 		smoothfs_inomap_forget(sbi, ldir->i_sb, lower_ino);
 out:
@@ -335,13 +374,12 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 		return err;
 
 	/*
-	 * The unlinked name's lower dentry may have gone negative (another
-	 * hard link held the inode); si->lower keeps its dentry positive.
+	 * The lower dentry stays in entry->lower[] (unhashed, see
+	 * smoothfs_lower_unlink()) until the dentry is released or, if it
+	 * goes negative, is used for a new object.
 	 */
 	set_nlink(inode, d_inode(si->lower.dentry)->i_nlink);
 	inode_set_ctime_current(inode);
-	entry->lower[si->tier] = NULL;
-	dput(lower);
 	return 0;
 }
 
@@ -372,7 +410,7 @@ int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *e
 		struct smoothfs_empty_ctx e = { .ctx.actor = smoothfs_empty_actor, .empty = true };
 		struct file *f;
 
-		if (!lower.dentry)
+		if (!lower.dentry || IS_DEADDIR(d_inode(lower.dentry)))
 			continue;
 		f = dentry_open(&lower, O_RDONLY | O_DIRECTORY, current_cred());
 		if (IS_ERR(f))
@@ -395,21 +433,23 @@ int smoothfs_rmdir(struct inode *dir, struct dentry *dentry)
 
 	old_cred = override_creds(sbi->creator_cred);
 	err = smoothfs_dir_is_empty(sbi, entry);
-	/* Slowest copy first, so a failure leaves the canonical one. */
+	/*
+	 * Slowest copy first, so a failure leaves the canonical one.  The
+	 * removed copies stay in entry->lower[] (an opendir may be using
+	 * them) until the dentry is released; they are dead (S_DEAD), and
+	 * a second rmdir after a partial failure skips them.
+	 */
 	for (t = sbi->ntiers; !err && t-- > 0;) {
 		struct vfsmount *mnt = sbi->tiers[t].root.mnt;
+		struct dentry *lower = entry->lower[t];
 
-		if (!entry->lower[t])
+		if (!lower || IS_DEADDIR(d_inode(lower)))
 			continue;
 		err = mnt_want_write(mnt);
 		if (err)
 			break;
-		err = smoothfs_lower_unlink(sbi, entry->lower[t], true);
+		err = smoothfs_lower_unlink(sbi, lower, true);
 		mnt_drop_write(mnt);
-		if (!err) {
-			dput(entry->lower[t]);
-			entry->lower[t] = NULL;
-		}
 	}
 	revert_creds(old_cred);
 	if (!err)

@@ -26,7 +26,7 @@ static void smoothfs_oid_mint(u8 oid[SMOOTHFS_OID_LEN])
 	oid[8] = 0x80 | (oid[8] & 0x3f);
 }
 
-static int smoothfs_oid_read(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN])
+int smoothfs_oid_read(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN])
 {
 	ssize_t len;
 
@@ -39,7 +39,7 @@ static int smoothfs_oid_read(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN])
 	return len < 0 ? len : 0;
 }
 
-static int smoothfs_oid_write(const struct path *lower, const u8 oid[SMOOTHFS_OID_LEN])
+int smoothfs_oid_write(const struct path *lower, const u8 oid[SMOOTHFS_OID_LEN])
 {
 	struct inode *inode = d_inode(lower->dentry);
 	int err;

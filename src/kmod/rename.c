@@ -37,7 +37,8 @@
  * of the source to the new name, so the source's lower[] stays right as
  * it is.  For an exchange both sides are swapped by the VFS and by the
  * lowers alike.  The replaced target's smoothfs dentry is unhashed by the
- * VFS; its lower dentries are dead names and are released here.
+ * VFS; its lower dentries are dead names, released with it in d_release
+ * (not here: an opendir of the target may be using them).
  */
 #include <linux/cred.h>
 #include <linux/fs_stack.h>
@@ -254,7 +255,6 @@ static void smoothfs_rename_attrs(struct smoothfs_rename_ctx *c, struct inode *o
 				  struct inode *new_dir, unsigned int t)
 {
 	struct inode *inode = d_inode(c->old), *target = d_inode(c->new);
-	unsigned int i;
 
 	if (c->ope->lower[t])
 		fsstack_copy_attr_times(old_dir, d_inode(c->ope->lower[t]));
@@ -267,10 +267,7 @@ static void smoothfs_rename_attrs(struct smoothfs_rename_ctx *c, struct inode *o
 		fsstack_copy_attr_times(target, d_inode(SMOOTHFS_I(target)->lower.dentry));
 		return;
 	}
-	for (i = 0; i < SMOOTHFS_MAX_TIERS; i++) {
-		dput(c->ne->lower[i]);
-		c->ne->lower[i] = NULL;
-	}
+	/* Its lower dentries stay until d_release: an opendir may use them. */
 	if (S_ISDIR(target->i_mode))
 		clear_nlink(target);
 	else
@@ -291,6 +288,7 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 		.flags = flags,
 	};
 	const struct cred *old_cred;
+	struct dentry *tmp = NULL;
 	unsigned long done = 0;
 	unsigned int t, first = 0;
 	int err = 0;
@@ -303,6 +301,17 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 	if (WARN_ON_ONCE(!c.oe || !c.ne || !c.ope || !c.npe))
 		return -EIO;
 
+	/*
+	 * d_exchange() is not exported: an exchange is two d_move()s, the
+	 * second putting @new in the place of a placeholder at @old's name.
+	 * Lookups of that name wait for old_dir's lock meanwhile.
+	 */
+	if (flags & RENAME_EXCHANGE) {
+		tmp = d_alloc(old->d_parent, &old->d_name);
+		if (!tmp)
+			return -ENOMEM;
+	}
+	down_write(&c.sbi->rename_sem);
 	old_cred = override_creds(c.sbi->creator_cred);
 	if (!(flags & RENAME_EXCHANGE) && d_really_is_positive(new))
 		err = smoothfs_rename_targets(&c);
@@ -314,9 +323,9 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 		if (!a && !b)
 			continue;
 		if (a)
-			err = smoothfs_materialize(c.sbi, new->d_parent, t);
+			err = smoothfs_materialize_locked(c.sbi, new->d_parent, t);
 		if (!err && b)
-			err = smoothfs_materialize(c.sbi, old->d_parent, t);
+			err = smoothfs_materialize_locked(c.sbi, old->d_parent, t);
 		if (!err && (!c.ope->lower[t] || !c.npe->lower[t]))
 			err = -ESTALE;
 		if (!err)
@@ -336,6 +345,14 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 	else
 		smoothfs_rename_attrs(&c, old_dir, new_dir, first);
 	revert_creds(old_cred);
+	/* FS_RENAME_DOES_D_MOVE: under rename_sem, unlike the VFS's own. */
+	if (!err) {
+		d_move(old, new);
+		if (tmp)
+			d_move(new, tmp);
+	}
+	up_write(&c.sbi->rename_sem);
+	dput(tmp);
 
 	for (t = 0; t < SMOOTHFS_MAX_TIERS; t++)
 		dput(c.tgt[t]);

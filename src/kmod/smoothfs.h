@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/uuid.h>
@@ -57,6 +58,8 @@ struct smoothfs_sb_info {
 	struct list_head pool_node;	/* on the registry while mounted */
 	/* Serialises creating directory copies on other tiers. */
 	struct mutex materialize_lock;
+	/* Renames (write) against materialising (read): see rename.c. */
+	struct rw_semaphore rename_sem;
 	struct smoothfs_inomap *inomap;	/* d_ino cache, allocated on first use */
 	bool any_spill;
 	bool mounted;		/* MOUNT_READY was sent */
@@ -128,6 +131,16 @@ static inline struct smoothfs_entry *SMOOTHFS_E(const struct dentry *dentry)
 extern const struct dentry_operations smoothfs_dentry_ops;
 struct smoothfs_entry *smoothfs_entry_alloc(void);
 void smoothfs_entry_free(struct smoothfs_entry *entry);
+void smoothfs_entry_reset(struct smoothfs_entry *entry);
+
+/* dirtimes.c */
+void smoothfs_dir_times(struct dentry *dentry, struct kstat *stat, unsigned int flags);
+
+/* dirid.c */
+int smoothfs_dir_oid(struct smoothfs_sb_info *sbi, struct dentry *const *lower,
+		     unsigned int first, u8 oid[SMOOTHFS_OID_LEN]);
+int smoothfs_dir_copy_identity(struct inode *dir, const struct path *to);
+void smoothfs_dir_pin_copies(struct dentry *dentry);
 
 /* dir.c */
 extern const struct inode_operations smoothfs_dir_iops;
@@ -233,6 +246,8 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry);
 int smoothfs_rmdir(struct inode *dir, struct dentry *dentry);
 int smoothfs_materialize(struct smoothfs_sb_info *sbi, struct dentry *dentry,
 			 unsigned int t);
+int smoothfs_materialize_locked(struct smoothfs_sb_info *sbi, struct dentry *dentry,
+				unsigned int t);
 int smoothfs_lower_unlink(struct smoothfs_sb_info *sbi, struct dentry *lower, bool is_dir);
 int smoothfs_dir_is_empty(struct smoothfs_sb_info *sbi, struct smoothfs_entry *entry);
 
@@ -253,6 +268,8 @@ void smoothfs_netlink_exit(void);
 int smoothfs_oid_get(struct smoothfs_sb_info *sbi, const struct path *lower,
 		     u8 oid[SMOOTHFS_OID_LEN]);
 int smoothfs_oid_assign(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN]);
+int smoothfs_oid_read(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN]);
+int smoothfs_oid_write(const struct path *lower, const u8 oid[SMOOTHFS_OID_LEN]);
 
 /* pool.c */
 int smoothfs_pool_register(struct smoothfs_sb_info *sbi);

@@ -241,6 +241,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&sbi->pool_node);
 	mutex_init(&sbi->materialize_lock);
+	init_rwsem(&sbi->rename_sem);
 	smoothfs_heat_init(sbi);
 	sbi->sb = sb;
 	sb->s_fs_info = sbi;
@@ -346,4 +347,6 @@ struct file_system_type smoothfs_fs_type = {
 	.init_fs_context	= smoothfs_init_fs_context,
 	.parameters		= smoothfs_fs_parameters,
 	.kill_sb		= smoothfs_kill_sb,
+	/* rename.c moves the dentries under the pool's rename_sem. */
+	.fs_flags		= FS_RENAME_DOES_D_MOVE,
 };

@@ -192,6 +192,8 @@ static int smoothfs_reserved_set(const struct xattr_handler *handler,
 
 	old_cred = smoothfs_xattr_creds(inode);
 	err = smoothfs_pin_store(&si->lower, pin);
+	if (!err && S_ISDIR(inode->i_mode))
+		smoothfs_dir_pin_copies(dentry);
 	revert_creds(old_cred);
 	if (err)
 		return err;
