@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smoothfsd planner: promotion of the hottest objects up to the target
  * fill, hysteresis, demotion only to make room or above the high
