@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The interface between the service and the movement engine (heat
- * scores, planner, workers).  engine-default.c has weak placeholder
- * definitions so the service builds and runs alone; the engine's own
- * files define the same functions (strong symbols win at link time).
+ * The interface between the service and the movement engine (engine.c:
+ * heat scores, the planner, a worker thread per mounted pool).
  */
 #ifndef SMOOTHFSD_ENGINE_H
 #define SMOOTHFSD_ENGINE_H
@@ -43,7 +41,16 @@ int engine_plan_moves(Manager *m, Pool *p, unsigned int limit,
 		      struct engine_planned_move **ret, size_t *ret_n);
 void engine_planned_moves_free(struct engine_planned_move *moves, size_t n);
 
-/* The pool's policy changed (SetPolicy, CreatePool); reschedule. */
+/* The pool's policy changed (SetPolicy, CreatePool); plans at once. */
 void engine_policy_changed(Manager *m, Pool *p);
+
+/*
+ * Starts the pool's engine when it is mounted (idempotent), stops it
+ * otherwise.  Stopping never waits for a move in flight: the worker
+ * finishes it and exits.
+ */
+int engine_pool_attach(Manager *m, Pool *p);
+void engine_pool_detach(Pool *p);
+void engine_pool_state_changed(Manager *m, Pool *p);
 
 #endif /* SMOOTHFSD_ENGINE_H */

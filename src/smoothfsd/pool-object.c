@@ -82,6 +82,7 @@ Pool *pool_free(Pool *p)
 {
 	if (!p)
 		return NULL;
+	engine_pool_detach(p);
 	free(p->name);
 	free(p->object_path);
 	free(p->mountpoint);
@@ -178,6 +179,7 @@ void pool_set_state(Pool *p, enum pool_state s)
 		 pool_state_to_string(s));
 	p->state = s;
 	pool_changed(p, "State", NULL);
+	engine_pool_state_changed(p->manager, p);
 }
 
 /* --- paths ------------------------------------------------------------------ */

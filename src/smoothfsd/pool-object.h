@@ -31,6 +31,7 @@ struct Pool {
 	uint64_t bytes_moved;
 	uint64_t spill_count;
 	uint32_t faulted_tiers;		/* bit per rank */
+	struct engine_pool *engine;	/* engine.c; NULL while not mounted */
 };
 
 extern const sd_bus_vtable pool_vtable[];
