@@ -200,7 +200,7 @@ $(B)/vm-progs/%: tests/vm/prog/%.c $(B)/lib/libsmoothfs.so
 vm-progs: $(VM_PROGS)
 
 # --- VM suite ------------------------------------------------------------
-vm-check: module vm-progs
+vm-check: module vm-progs daemon
 	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
 ifneq ($(TESTS),)
 	tests/vm/run -k $(KVER) $(TESTS)
