@@ -123,9 +123,14 @@ $(B)/asan/daemon/%.o: src/smoothfsd/%.c $(DAEMON_HDRS) VERSION
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(DAEMON_CFLAGS) -c -o $@ $<
 
+# The daemon with ASan + UBSan, for the D-Bus tests: a leak or an error
+# makes it exit non-zero on SIGTERM, which the tests check.
+$(B)/asan/smoothfsd: $(DAEMON_ASAN_OBJS) $(B)/asan/daemon/main.o $(LIB_ASAN_OBJS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS)
+
 # D-Bus tests: a private system bus with our policy and a mock polkitd.
-dbus-check: $(B)/smoothfsd
-	tests/dbus/run $(B)/smoothfsd
+dbus-check: $(B)/asan/smoothfsd
+	tests/dbus/run $(B)/asan/smoothfsd
 
 # --- unit tests (ASan + UBSan) -------------------------------------------
 # Tests link the library's objects directly, so they reach internal
@@ -194,7 +199,8 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
 	done
 
 # Objects made by pattern rules are intermediate to make; keep them.
-.SECONDARY: $(LIB_OBJS) $(LIB_ASAN_OBJS) $(DAEMON_OBJS) $(DAEMON_ASAN_OBJS)
+.SECONDARY: $(LIB_OBJS) $(LIB_ASAN_OBJS) $(DAEMON_OBJS) $(DAEMON_ASAN_OBJS) \
+	$(B)/asan/daemon/main.o
 
 # --- programs the VM tests run (linked against the built library) --------
 VM_PROGS := $(patsubst tests/vm/prog/%.c,$(B)/vm-progs/%,$(sort $(wildcard tests/vm/prog/*.c)))
@@ -206,7 +212,7 @@ $(B)/vm-progs/%: tests/vm/prog/%.c $(B)/lib/libsmoothfs.so
 vm-progs: $(VM_PROGS)
 
 # --- VM suite ------------------------------------------------------------
-vm-check: module vm-progs
+vm-check: module vm-progs daemon
 	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
 ifneq ($(TESTS),)
 	tests/vm/run -k $(KVER) $(TESTS)

@@ -80,6 +80,30 @@ Pool *manager_find_pool(Manager *m, const char *name_or_uuid)
 	return NULL;
 }
 
+/*
+ * Creating and destroying pools goes through systemd (the library's
+ * managed-pool helpers); without it they would get half way.  -EHOSTDOWN
+ * with @e set when systemd is not on the bus.
+ */
+int manager_require_systemd(Manager *m, sd_bus_error *e)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r, has = 0;
+
+	if (!m->bus)
+		return smoothfs_error(e, -EHOSTDOWN, "not connected to the system bus");
+	r = sd_bus_call_method(m->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+			       "org.freedesktop.DBus", "NameHasOwner", NULL, &reply, "s",
+			       "org.freedesktop.systemd1");
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "b", &has);
+	if (r < 0 || !has)
+		return smoothfs_error(e, -EHOSTDOWN,
+				      "systemd is not running on the system bus; pools are "
+				      "created and destroyed through it");
+	return 0;
+}
+
 /* --- methods ------------------------------------------------------------ */
 
 struct create_options {
@@ -190,6 +214,9 @@ static int method_create_pool(sd_bus_message *msg, void *userdata, sd_bus_error 
 	if (r <= 0)
 		return r < 0 ? r : 1;
 
+	r = manager_require_systemd(m, e);
+	if (r < 0)
+		return r;
 	req.name = name;
 	req.tiers = tiers;
 	req.n_tiers = n;
@@ -264,7 +291,11 @@ static int method_list_pools(sd_bus_message *msg, void *userdata, sd_bus_error *
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
 		return r;
-	r = sd_bus_message_append_strv(reply, (char **)paths);
+	r = sd_bus_message_open_container(reply, 'a', "o");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = sd_bus_message_append_basic(reply, 'o', paths[i]);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
 	if (r < 0)
 		return r;
 	return sd_bus_send(NULL, reply, NULL);

@@ -52,6 +52,9 @@ int manager_attach_bus(Manager *m, sd_bus *bus);
 /* Pools from the store, then the kernel's view (events.c). */
 int manager_load(Manager *m);
 
+/* -EHOSTDOWN (and @e) unless systemd is on the bus. */
+int manager_require_systemd(Manager *m, sd_bus_error *e);
+
 /* KernelModuleLoaded changed. */
 void manager_module_changed(Manager *m);
 

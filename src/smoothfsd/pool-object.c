@@ -309,6 +309,9 @@ static int method_destroy(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	if (r <= 0)
 		return r < 0 ? r : 1;
 
+	r = manager_require_systemd(m, e);
+	if (r < 0)
+		return r;
 	mp.name = p->name;
 	mp.uuid = p->uuid;
 	mp.tiers = p->tiers;

@@ -1,0 +1,118 @@
+#!/bin/bash
+# smoothfsd end to end, with systemd as PID 1: the daemon on the guest's
+# system bus (our bus policy installed), a pool created over busctl on
+# tmpfs tiers, a file written through the mount, Inspect, Move to the
+# other tier, Pin, then Destroy, which leaves the tier data alone.
+. "$SMOOTHFS_SRC/tests/vm/lib.sh"
+
+daemon=$SMOOTHFS_BUILD/smoothfsd
+root=/srv/smoothfsd-test
+t0=$root/fast
+t1=$root/slow
+mnt=/mnt/smoothfs/tank
+obj=/org/smoothfs1/pool/tank
+pool_if=org.smoothfs1.Pool
+bc() { busctl --system --timeout=240 "$@"; }
+
+plan 24
+
+t_start=$(date +%s)
+step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
+
+load_smoothfs
+ok $? "insmod smoothfs"
+
+# The bus policy, as the package installs it (the root is read-only).
+mkdir -p /etc/dbus-1/system.d
+cp "$SMOOTHFS_SRC/dbus/org.smoothfs1.conf" /etc/dbus-1/system.d/
+busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+	ReloadConfig >/dev/null
+ok $? "dbus reloaded its configuration with org.smoothfs1.conf"
+
+SMOOTHFSD_LOG=stderr "$daemon" --database /run/smoothfsd-test.db 2>/run/smoothfsd.log &
+pid=$!
+for _ in $(seq 100); do
+	busctl --system status org.smoothfs1 >/dev/null 2>&1 && break
+	sleep 0.2
+done
+busctl --system status org.smoothfs1 >/dev/null 2>&1
+ok $? "smoothfsd owns org.smoothfs1"
+is "$(bc get-property org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager KernelModuleLoaded)" \
+	"b true" "KernelModuleLoaded"
+is "$(bc call org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager ListPools)" "ao 0" \
+	"no pools yet"
+
+mkdir -p "$t0" "$t1"
+mount -t tmpfs tmpfs "$t0" && mount -t tmpfs tmpfs "$t1"
+ok $? "tmpfs tiers"
+
+step "CreatePool"
+out=$(bc call org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager CreatePool 'sasa{sv}' \
+	tank 2 "$t0" "$t1" 1 target_fill y 70 2>&1)
+is "$out" "o \"$obj\"" "CreatePool returns the pool object"
+step "created"
+findmnt -n -t smoothfs "$mnt" >/dev/null
+ok $? "the pool is mounted at $mnt"
+[ -e /etc/systemd/system/mnt-smoothfs-tank.mount ]
+ok $? "its mount unit exists"
+is "$(bc get-property org.smoothfs1 $obj $pool_if State)" 's "mounted"' "State is mounted"
+bc get-property org.smoothfs1 $obj $pool_if Policy | grep -q '"target_fill" y 70'
+ok $? "the policy option was applied"
+
+echo hello >"$mnt/file"
+sync
+[ -f "$t0/file" ] && [ ! -e "$t1/file" ]
+ok $? "a new file lands on tier 0"
+
+out=$(bc call org.smoothfs1 $obj $pool_if Inspect s "$mnt/file" 2>&1)
+echo "# $out"
+printf '%s' "$out" | grep -q '"tier" y 0'
+ok $? "Inspect: tier 0"
+
+step "Move"
+out=$(bc call org.smoothfs1 $obj $pool_if Move 'sya{sv}' "$mnt/file" 1 0 2>&1)
+if printf '%s' "$out" | grep -q "move_plan: Operation not supported"; then
+	# The module of this tree has no MOVE_PLAN yet (it comes with the
+	# movement work): the failure must be clean and change nothing.
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP the module answers MOVE_PLAN with EOPNOTSUPP ($out)"
+	[ -f "$t0/file" ] && [ ! -e "$t1/file" ]
+	ok $? "the failed move left the file on tier 0"
+	is "$(cat "$mnt/file")" hello "its content through the mount"
+	is "$(bc get-property org.smoothfs1 $obj $pool_if MovesFailed)" "t 1" "MovesFailed"
+	bc call org.smoothfs1 $obj $pool_if Inspect s "$mnt/file" | grep -q '"tier" y 0'
+	ok $? "Inspect: still tier 0"
+	home=$t0
+else
+	printf '%s' "$out" | grep -qE '^t [0-9]+$'
+	ok $? "Move returns a sequence ($out)"
+	[ -f "$t1/file" ] && [ ! -e "$t0/file" ]
+	ok $? "the file is on tier 1 now, and only there"
+	is "$(cat "$mnt/file")" hello "its content through the mount"
+	is "$(bc get-property org.smoothfs1 $obj $pool_if MovesCompleted)" "t 1" "MovesCompleted"
+	bc call org.smoothfs1 $obj $pool_if Inspect s "$mnt/file" | grep -q '"tier" y 1'
+	ok $? "Inspect: tier 1"
+	home=$t1
+fi
+
+out=$(bc call org.smoothfs1 $obj $pool_if Pin ss "$mnt/file" pin_hot 2>&1)
+ok $? "Pin pin_hot ($out)"
+is "$(getfattr --absolute-names --only-values -n trusted.smoothfs.pin "$mnt/file" 2>&1)" pin_hot \
+	"the pin xattr reads pin_hot"
+
+out=$(bc call org.smoothfs1 $obj $pool_if Move 'sya{sv}' /etc/passwd 0 0 2>&1)
+printf '%s' "$out" | grep -q "outside pool tank"
+ok $? "a path outside the pool is refused ($out)"
+
+step "Destroy"
+out=$(bc call org.smoothfs1 $obj $pool_if Destroy 'a{sv}' 0 2>&1)
+ok $? "Destroy ($out)"
+! findmnt -n -t smoothfs "$mnt" >/dev/null && [ ! -e /etc/systemd/system/mnt-smoothfs-tank.mount ]
+ok $? "unmounted, and the unit is gone"
+is "$(cat "$home/file" 2>&1)" hello "the tier data is left alone"
+
+kill "$pid"
+wait "$pid"
+echo "# smoothfsd log:"
+sed 's/^/#   /' /run/smoothfsd.log
+umount "$t0" "$t1"
