@@ -2,7 +2,9 @@
 # smoothfsd end to end, with systemd as PID 1: the daemon on the guest's
 # system bus (our bus policy installed), a pool created over busctl on
 # tmpfs tiers, a file written through the mount, Inspect, Move to the
-# other tier, Pin, then Destroy, which leaves the tier data alone.
+# other tier, Pin, then Destroy, which leaves the tier data alone.  The
+# real polkitd, with our actions installed, asks an unprivileged caller
+# to authenticate and nothing changes.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
 daemon=$SMOOTHFS_BUILD/smoothfsd
@@ -14,7 +16,7 @@ obj=/org/smoothfs1/pool/tank
 pool_if=org.smoothfs1.Pool
 bc() { busctl --system --timeout=240 "$@"; }
 
-plan 24
+plan 30
 
 t_start=$(date +%s)
 step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
@@ -22,7 +24,10 @@ step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
 load_smoothfs
 ok $? "insmod smoothfs"
 
-# The bus policy, as the package installs it (the root is read-only).
+# The bus policy and the polkit actions, as the package installs them
+# (the root is read-only; /etc and /usr are writable through the overlay).
+cp "$SMOOTHFS_SRC/polkit/org.smoothfs1.policy" /usr/share/polkit-1/actions/
+systemctl try-restart polkit.service
 mkdir -p /etc/dbus-1/system.d
 cp "$SMOOTHFS_SRC/dbus/org.smoothfs1.conf" /etc/dbus-1/system.d/
 busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
@@ -103,6 +108,26 @@ is "$(getfattr --absolute-names --only-values -n trusted.smoothfs.pin "$mnt/file
 out=$(bc call org.smoothfs1 $obj $pool_if Move 'sya{sv}' /etc/passwd 0 0 2>&1)
 printf '%s' "$out" | grep -q "outside pool tank"
 ok $? "a path outside the pool is refused ($out)"
+
+step "polkit"
+pkaction --action-id org.smoothfs1.manage-pools >/dev/null 2>&1 &&
+	pkaction --action-id org.smoothfs1.manage-movement >/dev/null 2>&1
+ok $? "polkitd knows both actions"
+policy=$(bc get-property org.smoothfs1 $obj $pool_if Policy)
+out=$(runuser -u nobody -- busctl --system --timeout=120 call org.smoothfs1 $obj $pool_if \
+	SetPolicy 'a{sv}' 1 target_fill y 20 2>&1)
+printf '%s' "$out" | grep -q "org.smoothfs1.manage-movement needs authentication"
+ok $? "nobody: SetPolicy needs authentication ($out)"
+is "$(bc get-property org.smoothfs1 $obj $pool_if Policy)" "$policy" "and the policy is unchanged"
+out=$(runuser -u nobody -- busctl --system --timeout=120 --allow-interactive-authorization=no \
+	call org.smoothfs1 $obj $pool_if Destroy 'a{sv}' 0 2>&1)
+printf '%s' "$out" | grep -q "org.smoothfs1.manage-pools needs authentication"
+ok $? "nobody: Destroy needs authentication ($out)"
+findmnt -n -t smoothfs "$mnt" >/dev/null && [ -e /etc/systemd/system/mnt-smoothfs-tank.mount ]
+ok $? "and the pool is still mounted, with its unit"
+out=$(runuser -u nobody -- busctl --system --timeout=120 call org.smoothfs1 /org/smoothfs1 \
+	org.smoothfs1.Manager ListPools 2>&1)
+is "$out" "ao 1 \"$obj\"" "nobody: ListPools needs nothing"
 
 step "Destroy"
 out=$(bc call org.smoothfs1 $obj $pool_if Destroy 'a{sv}' 0 2>&1)
