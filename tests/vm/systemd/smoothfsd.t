@@ -4,7 +4,9 @@
 # tmpfs tiers, a file written through the mount, Inspect, Move to the
 # other tier, Pin, then Destroy, which leaves the tier data alone.  The
 # real polkitd, with our actions installed, asks an unprivileged caller
-# to authenticate and nothing changes.
+# to authenticate and nothing changes.  kill -9 of the daemon, with a
+# move left open in its log, and a restart: the pool, its policy and its
+# counters come back, and the open move is aborted and closed.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
 daemon=$SMOOTHFS_BUILD/smoothfsd
@@ -16,7 +18,7 @@ obj=/org/smoothfs1/pool/tank
 pool_if=org.smoothfs1.Pool
 bc() { busctl --system --timeout=240 "$@"; }
 
-plan 30
+plan 36
 
 t_start=$(date +%s)
 step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
@@ -71,6 +73,7 @@ ok $? "a new file lands on tier 0"
 
 out=$(bc call org.smoothfs1 $obj $pool_if Inspect s "$mnt/file" 2>&1)
 echo "# $out"
+oid=$(printf '%s' "$out" | sed -n 's/.*"oid" s "\([0-9a-f]*\)".*/\1/p')
 printf '%s' "$out" | grep -q '"tier" y 0'
 ok $? "Inspect: tier 0"
 
@@ -128,6 +131,31 @@ ok $? "and the pool is still mounted, with its unit"
 out=$(runuser -u nobody -- busctl --system --timeout=120 call org.smoothfs1 /org/smoothfs1 \
 	org.smoothfs1.Manager ListPools 2>&1)
 is "$out" "ao 1 \"$obj\"" "nobody: ListPools needs nothing"
+
+step "kill -9"
+db=/run/smoothfsd-test.db
+failed=$(bc get-property org.smoothfs1 $obj $pool_if MovesFailed | cut -d' ' -f2)
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+sqlite3 "$db" "INSERT INTO moves (pool, oid, seq, from_tier, to_tier, state, size) \
+	VALUES ('tank', '$oid', 42, 0, 1, 'planned', 6)"
+is "$(sqlite3 "$db" "SELECT COUNT(*) FROM moves WHERE finished_usec IS NULL")" 1 \
+	"the log has a move left open"
+SMOOTHFSD_LOG=stderr "$daemon" --database "$db" 2>>/run/smoothfsd.log &
+pid=$!
+for _ in $(seq 100); do
+	busctl --system status org.smoothfs1 >/dev/null 2>&1 && break
+	sleep 0.2
+done
+is "$(bc call org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager ListPools)" "ao 1 \"$obj\"" \
+	"after the restart the pool is there"
+is "$(bc get-property org.smoothfs1 $obj $pool_if State)" 's "mounted"' "and mounted"
+bc get-property org.smoothfs1 $obj $pool_if Policy | grep -q '"target_fill" y 70'
+ok $? "its policy survived"
+is "$(sqlite3 "$db" "SELECT state FROM moves WHERE seq = 42 AND finished_usec IS NOT NULL")" \
+	aborted "the open move was aborted and closed"
+is "$(bc get-property org.smoothfs1 $obj $pool_if MovesFailed)" "t $((failed + 1))" \
+	"and counted as failed"
 
 step "Destroy"
 out=$(bc call org.smoothfs1 $obj $pool_if Destroy 'a{sv}' 0 2>&1)
