@@ -83,6 +83,27 @@ out:
 	return r;
 }
 
+/*
+ * The unit smoothfsd would have written for a pool mounted at
+ * @mountpoint, if it exists: a pool created through the service whose
+ * database entry is gone is still destroyable.  "" otherwise.
+ */
+static char *find_unit(Manager *m, const char *mountpoint)
+{
+	_cleanup_free_ char *name = NULL;
+	char *path = NULL;
+
+	if (!mountpoint || smoothfs_unit_filename_for(mountpoint, &name) < 0)
+		return strdup("");
+	if (asprintf(&path, "%s/%s", m->config.unit_dir ?: SMOOTHFS_SYSTEMD_UNIT_DIR, name) < 0)
+		return NULL;
+	if (access(path, F_OK) < 0) {
+		free(path);
+		return strdup("");
+	}
+	return path;
+}
+
 /* A pool the kernel reports: update ours, or add one mounted by hand. */
 static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name,
 		       const struct smoothfs_tier *tiers, size_t n_tiers)
@@ -107,7 +128,9 @@ static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name
 			log_warning("kernel: a pool without a name, ignoring it");
 			return NULL;
 		}
-		r = pool_new(m, name, uuid, mountpoint, NULL, paths, &p);
+		_cleanup_free_ char *unit = find_unit(m, mountpoint);
+
+		r = pool_new(m, name, uuid, mountpoint, unit, paths, &p);
 		if (r < 0) {
 			log_pool(LOG_WARNING, r, name, "cannot track the mounted pool");
 			return NULL;
@@ -118,6 +141,8 @@ static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name
 			pool_free(p);
 			return NULL;
 		}
+		if (*p->unit_path && pool_save(p) < 0)
+			log_pool(LOG_WARNING, 0, p->name, "cannot record the pool in the database");
 		return p;
 	}
 	if (memcmp(&p->uuid, uuid, sizeof(*uuid))) {
