@@ -83,6 +83,27 @@ out:
 	return r;
 }
 
+/*
+ * The unit smoothfsd would have written for a pool mounted at
+ * @mountpoint, if it exists: a pool created through the service whose
+ * database entry is gone is still destroyable.  "" otherwise.
+ */
+static char *find_unit(Manager *m, const char *mountpoint)
+{
+	_cleanup_free_ char *name = NULL;
+	char *path = NULL;
+
+	if (!mountpoint || smoothfs_unit_filename_for(mountpoint, &name) < 0)
+		return strdup("");
+	if (asprintf(&path, "%s/%s", m->config.unit_dir ?: SMOOTHFS_SYSTEMD_UNIT_DIR, name) < 0)
+		return NULL;
+	if (access(path, F_OK) < 0) {
+		free(path);
+		return strdup("");
+	}
+	return path;
+}
+
 /* A pool the kernel reports: update ours, or add one mounted by hand. */
 static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name,
 		       const struct smoothfs_tier *tiers, size_t n_tiers)
@@ -107,7 +128,9 @@ static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name
 			log_warning("kernel: a pool without a name, ignoring it");
 			return NULL;
 		}
-		r = pool_new(m, name, uuid, mountpoint, NULL, paths, &p);
+		_cleanup_free_ char *unit = find_unit(m, mountpoint);
+
+		r = pool_new(m, name, uuid, mountpoint, unit, paths, &p);
 		if (r < 0) {
 			log_pool(LOG_WARNING, r, name, "cannot track the mounted pool");
 			return NULL;
@@ -118,6 +141,8 @@ static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name
 			pool_free(p);
 			return NULL;
 		}
+		if (*p->unit_path && pool_save(p) < 0)
+			log_pool(LOG_WARNING, 0, p->name, "cannot record the pool in the database");
 		return p;
 	}
 	if (memcmp(&p->uuid, uuid, sizeof(*uuid))) {
@@ -148,6 +173,46 @@ static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name
 	return p;
 }
 
+/*
+ * Moves the log shows open were cut short by a crash or kill of the last
+ * run (a Move call runs to its end otherwise).  The kernel still holds
+ * them in some state before the cutover, or already placed: abort each,
+ * which returns the file to where it was, and close the log entry.
+ */
+static void recover_moves(Manager *m, Pool *p)
+{
+	_cleanup_free_ struct store_open_move *open_moves = NULL;
+	size_t n = 0;
+	int r;
+
+	r = store_move_list_open(m->store, p->name, &open_moves, &n);
+	if (r < 0) {
+		log_pool(LOG_WARNING, r, p->name, "cannot read open moves");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		smoothfs_oid_t oid;
+		const char *why = "";
+
+		if (smoothfs_oid_from_hex(open_moves[i].oid, &oid) < 0) {
+			(void)store_move_update(m->store, p->name, open_moves[i].seq, "aborted", true,
+						"bad object id in the log");
+			continue;
+		}
+		r = smoothfs_move_abort(m->client, &p->uuid, &oid, open_moves[i].seq);
+		if (r < 0)
+			why = smoothfs_client_last_error(m->client);
+		log_full(LOG_NOTICE, r, p->name, open_moves[i].oid,
+			 "move %llu was interrupted; aborted%s%s",
+			 (unsigned long long)open_moves[i].seq, *why ? ": " : "", why);
+		(void)store_move_update(m->store, p->name, open_moves[i].seq, "aborted", true,
+					"interrupted (daemon restart)");
+		p->moves_failed++;
+	}
+	if (n > 0)
+		pool_changed(p, "MovesFailed", NULL);
+}
+
 int events_resync(Manager *m)
 {
 	struct smoothfs_pool_info *info = NULL;
@@ -175,7 +240,10 @@ int events_resync(Manager *m)
 			p->spill_count = 1;
 			pool_changed(p, "SpillCount", NULL);
 		}
+		if (p && !m->moves_recovered)
+			recover_moves(m, p);
 	}
+	m->moves_recovered = true;
 	smoothfs_pool_info_free(info, n);
 	return 0;
 }

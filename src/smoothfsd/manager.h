@@ -40,6 +40,7 @@ typedef struct Manager {
 	sd_event_source *event_io;	/* kernel events */
 	sd_event_source *retry_timer;	/* reopens the client while NULL */
 	PolkitRegistry polkit;
+	bool moves_recovered;		/* open moves of the last run handled */
 	Pool *pools;			/* list, in creation order */
 	unsigned int n_pools;
 	struct manager_config config;

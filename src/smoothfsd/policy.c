@@ -206,7 +206,6 @@ int policy_to_strings(const struct smoothfsd_policy *p, char ***ret_keys, char *
 		const struct policy_key *k = &policy_keys[i];
 		char buf[32];
 
-
 		if (k->type == PT_QUIET)
 			format_quiet(p, buf);
 		else

@@ -572,7 +572,7 @@ int store_move_counters(Store *s, const char *pool, struct store_move_counters *
 
 	r = prepare(s, "SELECT "
 		    "COALESCE(SUM(state = 'done'), 0), "
-		    "COALESCE(SUM(state = 'failed'), 0), "
+		    "COALESCE(SUM(state IN ('failed', 'aborted')), 0), "
 		    "COALESCE(SUM(CASE WHEN state = 'done' THEN size ELSE 0 END), 0) "
 		    "FROM moves WHERE pool = ?1", &st);
 	if (r < 0)
@@ -599,6 +599,36 @@ int store_move_open_count(Store *s, const char *pool, uint64_t *ret)
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return store_fail(s, SQLITE_ERROR, "moves");
 	*ret = (uint64_t)sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+int store_move_list_open(Store *s, const char *pool, struct store_open_move **ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct store_open_move *v = NULL;
+	size_t n = 0;
+	int r, rc;
+
+	r = prepare(s, "SELECT oid, seq FROM moves WHERE pool = ?1 AND finished_usec IS NULL "
+		    "ORDER BY id", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_open_move *nv = realloc(v, (n + 1) * sizeof(*v));
+		const char *oid = (const char *)sqlite3_column_text(st, 0);
+
+		if (!nv)
+			return -ENOMEM;
+		v = nv;
+		snprintf(v[n].oid, sizeof(v[n].oid), "%s", oid ? oid : "");
+		v[n].seq = (uint64_t)sqlite3_column_int64(st, 1);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "moves");
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
 	return 0;
 }
 

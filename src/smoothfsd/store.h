@@ -72,6 +72,14 @@ int store_move_counters(Store *s, const char *pool, struct store_move_counters *
 /* The number of moves logged for @pool that have not finished. */
 int store_move_open_count(Store *s, const char *pool, uint64_t *ret);
 
+struct store_open_move {
+	char oid[33];		/* hex */
+	uint64_t seq;
+};
+
+/* The moves of @pool that never finished (a crash, a kill -9), oldest first. */
+int store_move_list_open(Store *s, const char *pool, struct store_open_move **ret, size_t *ret_n);
+
 int store_object_set_heat(Store *s, const char *pool, const char *oid, double heat,
 			  uint64_t heat_ts);
 int store_object_get_heat(Store *s, const char *pool, const char *oid, double *ret);

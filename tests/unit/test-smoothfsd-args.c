@@ -417,7 +417,15 @@ static void test_events(void **state)
 		"uuid=6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01\n");
 	fclose(f);
 	config.mountinfo = path;
+	config.unit_dir = dir;
 	m.config = config;
+	{
+		char unit[300];
+
+		/* created through the service, but the database forgot it */
+		snprintf(unit, sizeof(unit), "%s/mnt-smoothfs-tank.mount", dir);
+		close(open(unit, O_CREAT | O_WRONLY, 0644));
+	}
 	assert_int_equal(store_open(db, &m.store), 0);
 
 	/* a pool mounted by hand appears */
@@ -432,7 +440,7 @@ static void test_events(void **state)
 	p = m.pools;
 	assert_string_equal(p->name, "tank");
 	assert_string_equal(p->mountpoint, "/mnt/smoothfs/tank");
-	assert_string_equal(p->unit_path, "");
+	assert_non_null(strstr(p->unit_path, "/mnt-smoothfs-tank.mount"));
 	assert_int_equal(p->state, POOL_MOUNTED);
 	assert_int_equal(strv_length(p->tiers), 2);
 	assert_string_equal(p->tiers[1], "/srv/slow");
@@ -477,11 +485,19 @@ static void test_events(void **state)
 	events_dispatch(&m, &ev);
 	assert_int_equal(m.n_pools, 1);
 
+	/* a pool mounted by hand: no unit */
+	ev.pool_name = "hand";
+	ev.pool_uuid.bytes[1] ^= 0xff;
+	events_dispatch(&m, &ev);
+	assert_int_equal(m.n_pools, 2);
+	assert_string_equal(m.pools->next->unit_path, "");
+	assert_string_equal(m.pools->next->mountpoint, "");
+
 	/* too many tiers */
 	ev.pool_name = "big";
 	ev.n_tiers = SMOOTHFS_MAX_TIERS + 1;
 	events_dispatch(&m, &ev);
-	assert_int_equal(m.n_pools, 1);
+	assert_int_equal(m.n_pools, 2);
 
 	while (m.pools) {
 		p = m.pools;

@@ -216,11 +216,25 @@ static void test_pools_policy_moves(void **state)
 	assert_int_equal(store_move_begin(s, "tank", "0a", seq, 1, 0, 100), 0);
 	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
 	assert_int_equal(open_n, 1);
+	{
+		_cleanup_free_ struct store_open_move *om = NULL;
+		size_t n_open = 0;
+
+		assert_int_equal(store_move_list_open(s, "tank", &om, &n_open), 0);
+		assert_int_equal(n_open, 1);
+		assert_string_equal(om[0].oid, "0a");
+		assert_int_equal(om[0].seq, seq);
+	}
+	assert_int_equal(store_move_update(s, "tank", seq, "copying", 0, NULL), 0);
+	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
+	assert_int_equal(open_n, 1);
 	assert_int_equal(store_move_update(s, "tank", seq, "done", 1, NULL), 0);
 	assert_int_equal(store_move_next_seq(s, "tank", &seq2), 0);
 	assert_true(seq2 > seq);
 	assert_int_equal(store_move_begin(s, "tank", "0b", seq2, 0, 1, 7), 0);
 	assert_int_equal(store_move_update(s, "tank", seq2, "failed", 1, "ESTALE"), 0);
+	assert_int_equal(store_move_begin(s, "tank", "0c", seq2 + 1, 0, 1, 9), 0);
+	assert_int_equal(store_move_update(s, "tank", seq2 + 1, "aborted", 1, "restart"), 0);
 	store_close(s);
 
 	/* everything is there after reopening */
@@ -237,7 +251,7 @@ static void test_pools_policy_moves(void **state)
 	assert_string_equal(v[0], "0");
 	assert_int_equal(store_move_counters(s, "tank", &c), 0);
 	assert_int_equal(c.completed, 1);
-	assert_int_equal(c.failed, 1);
+	assert_int_equal(c.failed, 2);		/* failed and aborted */
 	assert_int_equal(c.bytes, 100);
 	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
 	assert_int_equal(open_n, 0);

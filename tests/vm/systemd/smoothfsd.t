@@ -2,7 +2,11 @@
 # smoothfsd end to end, with systemd as PID 1: the daemon on the guest's
 # system bus (our bus policy installed), a pool created over busctl on
 # tmpfs tiers, a file written through the mount, Inspect, Move to the
-# other tier, Pin, then Destroy, which leaves the tier data alone.
+# other tier, Pin, then Destroy, which leaves the tier data alone.  The
+# real polkitd, with our actions installed, asks an unprivileged caller
+# to authenticate and nothing changes.  kill -9 of the daemon, with a
+# move left open in its log, and a restart: the pool, its policy and its
+# counters come back, and the open move is aborted and closed.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
 daemon=$SMOOTHFS_BUILD/smoothfsd
@@ -14,7 +18,7 @@ obj=/org/smoothfs1/pool/tank
 pool_if=org.smoothfs1.Pool
 bc() { busctl --system --timeout=240 "$@"; }
 
-plan 24
+plan 36
 
 t_start=$(date +%s)
 step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
@@ -22,7 +26,10 @@ step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
 load_smoothfs
 ok $? "insmod smoothfs"
 
-# The bus policy, as the package installs it (the root is read-only).
+# The bus policy and the polkit actions, as the package installs them
+# (the root is read-only; /etc and /usr are writable through the overlay).
+cp "$SMOOTHFS_SRC/polkit/org.smoothfs1.policy" /usr/share/polkit-1/actions/
+systemctl try-restart polkit.service
 mkdir -p /etc/dbus-1/system.d
 cp "$SMOOTHFS_SRC/dbus/org.smoothfs1.conf" /etc/dbus-1/system.d/
 busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
@@ -66,6 +73,7 @@ ok $? "a new file lands on tier 0"
 
 out=$(bc call org.smoothfs1 $obj $pool_if Inspect s "$mnt/file" 2>&1)
 echo "# $out"
+oid=$(printf '%s' "$out" | sed -n 's/.*"oid" s "\([0-9a-f]*\)".*/\1/p')
 printf '%s' "$out" | grep -q '"tier" y 0'
 ok $? "Inspect: tier 0"
 
@@ -103,6 +111,51 @@ is "$(getfattr --absolute-names --only-values -n trusted.smoothfs.pin "$mnt/file
 out=$(bc call org.smoothfs1 $obj $pool_if Move 'sya{sv}' /etc/passwd 0 0 2>&1)
 printf '%s' "$out" | grep -q "outside pool tank"
 ok $? "a path outside the pool is refused ($out)"
+
+step "polkit"
+pkaction --action-id org.smoothfs1.manage-pools >/dev/null 2>&1 &&
+	pkaction --action-id org.smoothfs1.manage-movement >/dev/null 2>&1
+ok $? "polkitd knows both actions"
+policy=$(bc get-property org.smoothfs1 $obj $pool_if Policy)
+out=$(runuser -u nobody -- busctl --system --timeout=120 call org.smoothfs1 $obj $pool_if \
+	SetPolicy 'a{sv}' 1 target_fill y 20 2>&1)
+printf '%s' "$out" | grep -q "org.smoothfs1.manage-movement needs authentication"
+ok $? "nobody: SetPolicy needs authentication ($out)"
+is "$(bc get-property org.smoothfs1 $obj $pool_if Policy)" "$policy" "and the policy is unchanged"
+out=$(runuser -u nobody -- busctl --system --timeout=120 --allow-interactive-authorization=no \
+	call org.smoothfs1 $obj $pool_if Destroy 'a{sv}' 0 2>&1)
+printf '%s' "$out" | grep -q "org.smoothfs1.manage-pools needs authentication"
+ok $? "nobody: Destroy needs authentication ($out)"
+findmnt -n -t smoothfs "$mnt" >/dev/null && [ -e /etc/systemd/system/mnt-smoothfs-tank.mount ]
+ok $? "and the pool is still mounted, with its unit"
+out=$(runuser -u nobody -- busctl --system --timeout=120 call org.smoothfs1 /org/smoothfs1 \
+	org.smoothfs1.Manager ListPools 2>&1)
+is "$out" "ao 1 \"$obj\"" "nobody: ListPools needs nothing"
+
+step "kill -9"
+db=/run/smoothfsd-test.db
+failed=$(bc get-property org.smoothfs1 $obj $pool_if MovesFailed | cut -d' ' -f2)
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+sqlite3 "$db" "INSERT INTO moves (pool, oid, seq, from_tier, to_tier, state, size) \
+	VALUES ('tank', '$oid', 42, 0, 1, 'planned', 6)"
+is "$(sqlite3 "$db" "SELECT COUNT(*) FROM moves WHERE finished_usec IS NULL")" 1 \
+	"the log has a move left open"
+SMOOTHFSD_LOG=stderr "$daemon" --database "$db" 2>>/run/smoothfsd.log &
+pid=$!
+for _ in $(seq 100); do
+	busctl --system status org.smoothfs1 >/dev/null 2>&1 && break
+	sleep 0.2
+done
+is "$(bc call org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager ListPools)" "ao 1 \"$obj\"" \
+	"after the restart the pool is there"
+is "$(bc get-property org.smoothfs1 $obj $pool_if State)" 's "mounted"' "and mounted"
+bc get-property org.smoothfs1 $obj $pool_if Policy | grep -q '"target_fill" y 70'
+ok $? "its policy survived"
+is "$(sqlite3 "$db" "SELECT state FROM moves WHERE seq = 42 AND finished_usec IS NOT NULL")" \
+	aborted "the open move was aborted and closed"
+is "$(bc get-property org.smoothfs1 $obj $pool_if MovesFailed)" "t $((failed + 1))" \
+	"and counted as failed"
 
 step "Destroy"
 out=$(bc call org.smoothfs1 $obj $pool_if Destroy 'a{sv}' 0 2>&1)
