@@ -571,7 +571,7 @@ int engine_plan_moves(Manager *m, Pool *p, unsigned int limit,
 	(void)engine_pool_attach(m, p);
 	ep = p->engine;
 	if (!ep)
-		return -ENODEV;	/* not mounted */
+		return 0;	/* not mounted: nothing would move */
 	pthread_mutex_lock(&ep->lock);
 	scanned = ep->scanned;
 	pthread_mutex_unlock(&ep->lock);
