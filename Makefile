@@ -44,10 +44,10 @@ TEST_LDLIBS = $(shell pkg-config --libs cmocka) $(LIB_LDLIBS)
 VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
-.PHONY: all lib vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
+.PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	dkms-check demo bench deb install install-lib install-dkms clean
 
-all: module lib
+all: module lib daemon
 
 
 deps:
@@ -96,6 +96,42 @@ $(B)/lib/smoothfs.pc: src/libsmoothfs/smoothfs.pc.in VERSION
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
+# --- smoothfsd ---------------------------------------------------------------
+# Every src/smoothfsd/*.c is part of the daemon; all but main.c are also
+# linked into the daemon's unit tests (ASan build), so new files are
+# picked up by both without touching this file.  The daemon links the
+# library's objects directly.
+DAEMON_PKGS := $(LIB_PKGS) sqlite3
+DAEMON_CFLAGS = $(shell pkg-config --cflags $(DAEMON_PKGS)) -DSMOOTHFSD_VERSION='"$(VERSION)"'
+DAEMON_LDLIBS = $(shell pkg-config --libs $(DAEMON_PKGS)) -lm
+DAEMON_SRCS := $(sort $(wildcard src/smoothfsd/*.c))
+DAEMON_HDRS := $(wildcard src/smoothfsd/*.h) $(LIB_HDRS)
+DAEMON_OBJS := $(patsubst src/smoothfsd/%.c,$(B)/daemon/%.o,$(DAEMON_SRCS))
+DAEMON_ASAN_OBJS := $(patsubst src/smoothfsd/%.c,$(B)/asan/daemon/%.o,\
+	$(filter-out src/smoothfsd/main.c,$(DAEMON_SRCS)))
+
+daemon: $(B)/smoothfsd
+
+$(B)/daemon/%.o: src/smoothfsd/%.c $(DAEMON_HDRS) VERSION
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(DAEMON_CFLAGS) -c -o $@ $<
+
+$(B)/smoothfsd: $(DAEMON_OBJS) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS)
+
+$(B)/asan/daemon/%.o: src/smoothfsd/%.c $(DAEMON_HDRS) VERSION
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DAEMON_CFLAGS) -c -o $@ $<
+
+# The daemon with ASan + UBSan, for the D-Bus tests: a leak or an error
+# makes it exit non-zero on SIGTERM, which the tests check.
+$(B)/asan/smoothfsd: $(DAEMON_ASAN_OBJS) $(B)/asan/daemon/main.o $(LIB_ASAN_OBJS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LDLIBS)
+
+# D-Bus tests: a private system bus with our policy and a mock polkitd.
+dbus-check: $(B)/asan/smoothfsd
+	tests/dbus/run $(B)/asan/smoothfsd
+
 # --- unit tests (ASan + UBSan) -------------------------------------------
 # Tests link the library's objects directly, so they reach internal
 # (hidden) functions too.
@@ -109,22 +145,16 @@ $(B)/tests/%: tests/unit/%.c $(LIB_ASAN_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(LIB_CFLAGS) -Itests/unit -o $@ $< $(LIB_ASAN_OBJS) $(TEST_LDLIBS)
 
-# smoothfsd's engine (heat, planner) is pure logic: its tests link its
-# objects, and the policy simulator runs the same code optimised.
+# The daemon's tests (the more specific pattern wins) link its objects too.
+$(B)/tests/test-smoothfsd-%: tests/unit/test-smoothfsd-%.c $(DAEMON_ASAN_OBJS) $(LIB_ASAN_OBJS) \
+		$(wildcard tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DAEMON_CFLAGS) -Itests/unit -Isrc/smoothfsd -o $@ $< \
+		$(DAEMON_ASAN_OBJS) $(LIB_ASAN_OBJS) $(TEST_LDLIBS) $(DAEMON_LDLIBS)
+
+# The policy simulator runs the engine's pure logic (heat, planner) optimised.
 ENGINE_SRCS := src/smoothfsd/heat.c src/smoothfsd/planner.c
-ENGINE_HDRS := $(ENGINE_SRCS:.c=.h)
-ENGINE_ASAN_OBJS := $(patsubst src/smoothfsd/%.c,$(B)/asan/smoothfsd/%.o,$(ENGINE_SRCS))
-
-$(B)/asan/smoothfsd/%.o: src/smoothfsd/%.c $(ENGINE_HDRS) $(LIB_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -Isrc/smoothfsd -c -o $@ $<
-
-$(B)/tests/test-smoothfsd-%: tests/unit/test-smoothfsd-%.c $(ENGINE_ASAN_OBJS) $(ENGINE_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -Isrc/smoothfsd -Itests/unit -o $@ $< $(ENGINE_ASAN_OBJS) \
-		$(shell pkg-config --libs cmocka) -lm
-
-$(B)/bench/policy-sim: bench/policy-sim.c $(ENGINE_SRCS) $(ENGINE_HDRS) $(LIB_HDRS)
+$(B)/bench/policy-sim: bench/policy-sim.c $(ENGINE_SRCS) $(ENGINE_SRCS:.c=.h) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -O2 -g -Isrc/smoothfsd -o $@ bench/policy-sim.c $(ENGINE_SRCS) -lm
 
@@ -169,7 +199,8 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
 	done
 
 # Objects made by pattern rules are intermediate to make; keep them.
-.SECONDARY: $(LIB_OBJS) $(LIB_ASAN_OBJS) $(ENGINE_ASAN_OBJS)
+.SECONDARY: $(LIB_OBJS) $(LIB_ASAN_OBJS) $(DAEMON_OBJS) $(DAEMON_ASAN_OBJS) \
+	$(B)/asan/daemon/main.o
 
 # --- programs the VM tests run (linked against the built library) --------
 VM_PROGS := $(patsubst tests/vm/prog/%.c,$(B)/vm-progs/%,$(sort $(wildcard tests/vm/prog/*.c)))
@@ -181,7 +212,7 @@ $(B)/vm-progs/%: tests/vm/prog/%.c $(B)/lib/libsmoothfs.so
 vm-progs: $(VM_PROGS)
 
 # --- VM suite ------------------------------------------------------------
-vm-check: module vm-progs
+vm-check: module vm-progs daemon
 	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
 ifneq ($(TESTS),)
 	tests/vm/run -k $(KVER) $(TESTS)
@@ -220,7 +251,7 @@ checkpatch:
 check: deps
 	@$(MAKE) --no-print-directory check-built
 
-check-built: checkpatch unit-check dkms-check vm-selftest vm-check-all
+check-built: checkpatch unit-check dbus-check dkms-check vm-selftest vm-check-all
 
 # --- demonstration ---------------------------------------------------------
 demo: deps
@@ -254,7 +285,7 @@ deb: deps
 	mv $$changes $(B)/deb/
 	lintian --fail-on error $(B)/deb/smoothfs_$(VERSION)_*.changes
 
-install: install-lib install-dkms
+install: install-lib install-daemon install-dkms
 
 INCLUDEDIR := $(PREFIX)/include
 MANDIR := $(PREFIX)/share/man
@@ -269,6 +300,23 @@ install-lib: lib
 	install -m 644 src/libsmoothfs/include/smoothfs/smoothfs.h $(DESTDIR)$(INCLUDEDIR)/smoothfs/
 	install -m 644 include/uapi/linux/smoothfs.h $(DESTDIR)$(INCLUDEDIR)/smoothfs/uapi/linux/
 	install -m 644 man/smoothfs.3 $(DESTDIR)$(MANDIR)/man3/
+
+SBINDIR := $(PREFIX)/sbin
+DATADIR := $(PREFIX)/share
+UNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+
+install-daemon: daemon
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/dbus-1/system.d \
+		$(DESTDIR)$(DATADIR)/dbus-1/system-services $(DESTDIR)$(DATADIR)/dbus-1/interfaces \
+		$(DESTDIR)$(DATADIR)/polkit-1/actions $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(B)/smoothfsd $(DESTDIR)$(SBINDIR)/smoothfsd
+	install -m 644 dbus/org.smoothfs1.conf $(DESTDIR)$(DATADIR)/dbus-1/system.d/
+	install -m 644 dbus/org.smoothfs1.service $(DESTDIR)$(DATADIR)/dbus-1/system-services/
+	install -m 644 dbus/org.smoothfs1.Manager.xml dbus/org.smoothfs1.Pool.xml \
+		$(DESTDIR)$(DATADIR)/dbus-1/interfaces/
+	install -m 644 polkit/org.smoothfs1.policy $(DESTDIR)$(DATADIR)/polkit-1/actions/
+	install -m 644 units/smoothfsd.service $(DESTDIR)$(UNITDIR)/
+	install -m 644 man/smoothfsd.8 $(DESTDIR)$(MANDIR)/man8/
 
 # The DKMS source tree: what dkms.conf expects under /usr/src.
 install-dkms:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * policy-sim: replays synthetic access traces through smoothfsd's real heat
  * and planner code and reports the fast tier's hit ratio against an LRU

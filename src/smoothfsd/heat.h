@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Heat: how much an object is used, as an exponentially decayed score.
  *
@@ -41,6 +41,7 @@ double heat_sample_amount(const struct heat_params *p, uint32_t opens, uint64_t 
 struct heat_object {
 	smoothfs_oid_t oid;
 	struct heat_score score;
+	uint64_t last_move_ns;	/* when the daemon last moved it; 0: never */
 	bool used;		/* slot occupied */
 };
 

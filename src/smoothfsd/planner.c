@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The movement planner.
  *
@@ -45,12 +45,12 @@ int planner_policy_validate(const struct planner_policy *p, const char **why)
 {
 	const char *w = NULL;
 
-	if (p->target_fill_pct < 1 || p->target_fill_pct > 99)
-		w = "target_fill_pct must be 1-99";
-	else if (p->high_watermark_pct <= p->target_fill_pct || p->high_watermark_pct > 100)
-		w = "high_watermark_pct must be above target_fill_pct and at most 100";
-	else if (p->low_watermark_pct < 1 || p->low_watermark_pct > p->target_fill_pct)
-		w = "low_watermark_pct must be 1 to target_fill_pct";
+	if (p->target_fill_pct < 1 || p->target_fill_pct > 100)
+		w = "target_fill_pct must be 1-100";
+	else if (p->high_watermark_pct < p->target_fill_pct || p->high_watermark_pct > 100)
+		w = "high_watermark_pct must be target_fill_pct to 100";
+	else if (p->low_watermark_pct > p->target_fill_pct)
+		w = "low_watermark_pct must be at most target_fill_pct";
 	else if (!isfinite(p->hysteresis) || p->hysteresis < 0 || p->hysteresis > 10)
 		w = "hysteresis must be 0-10";
 	else if (p->min_residency_s > 365ULL * 86400)

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The movement planner: which objects should move between the tiers of one
  * pool now.  Pure logic over a snapshot (no I/O, no clock, no globals), so

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smoothfsd heat: decay by elapsed time, samples out of order, parameter
  * validation, and the OID table under growth and deletion.

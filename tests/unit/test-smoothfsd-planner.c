@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smoothfsd planner: promotion of the hottest objects up to the target
  * fill, hysteresis, demotion only to make room or above the high
@@ -79,6 +79,8 @@ static void test_policy_validate(void **state)
 	assert_int_equal(planner_policy_validate(&p, &why), 0);
 	assert_null(why);
 	p.high_watermark_pct = p.target_fill_pct;
+	assert_int_equal(planner_policy_validate(&p, &why), 0);
+	p.high_watermark_pct = p.target_fill_pct - 1;
 	assert_int_equal(planner_policy_validate(&p, &why), -EINVAL);
 	assert_non_null(strstr(why, "high_watermark_pct"));
 	planner_policy_default(&p);

@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The movement engine of one pool: heat from the kernel's samples, and a
+ * worker thread that, once per policy interval, catalogs the pool, plans
+ * with planner.c and moves files with the library's mover at idle I/O
+ * priority.
+ *
+ * Threads: the event loop owns the Pool and the bus; the worker owns its
+ * own netlink client and database connection.  They share, under
+ * engine_pool.lock, the heat table, the last catalog, the policy and the
+ * counters the worker hands back (an eventfd wakes the event loop to
+ * publish them).  A pool that goes away detaches its worker, which frees
+ * the shared part when it exits: the event loop never waits for a move.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/ioprio.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <time.h>
+
+#include "catalog.h"
+#include "engine.h"
+#include "heat.h"
+#include "log.h"
+#include "planner.h"
+#include "pool-object.h"
+#include "util.h"
+
+/* A catalog larger than this is refused rather than eating the machine. */
+#define ENGINE_MAX_OBJECTS (16U << 20)
+/* Moves in one plan; the byte budget and the interval bound it first. */
+#define ENGINE_MAX_MOVES 100000U
+
+struct engine_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool running;		/* the worker thread exists */
+	/* Under lock. */
+	bool stop;		/* the worker must exit */
+	bool detached;		/* the worker frees this when it exits */
+	bool wake;		/* plan now (policy changed) */
+	struct smoothfsd_policy policy;
+	struct heat_params heat_params;
+	struct heat_table heat;
+	struct catalog catalog;	/* the last scan */
+	bool scanned;
+	uint64_t done, failed, bytes;	/* not yet published */
+	/* Set at attach, read-only after. */
+	char *pool_name;
+	smoothfs_uuid_t uuid;
+	char *mountpoint;
+	char **tiers;
+	unsigned int n_tiers;
+	char *db_path;
+	int notify_fd;
+	/* Event loop only. */
+	sd_event_source *notify_source;
+};
+
+static char **strv_copy(char *const *v)
+{
+	size_t n = strv_length(v);
+	char **c = calloc(n + 1, sizeof(*c));
+
+	for (size_t i = 0; c && i < n; i++)
+		if (!(c[i] = strdup(v[i])))
+			c = strv_free(c);
+	return c;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void heat_params_for(const struct smoothfsd_policy *pol, struct heat_params *hp)
+{
+	heat_params_default(hp);
+	/* Half the interval: see docs/benchmarks.md (the policy simulator). */
+	hp->half_life_s = pol->interval_sec / 2.0 < 1 ? 1 : pol->interval_sec / 2.0;
+}
+
+static void planner_policy_for(const struct smoothfsd_policy *pol, struct planner_policy *pp)
+{
+	planner_policy_default(pp);
+	pp->target_fill_pct = pol->target_fill;
+	pp->high_watermark_pct = pol->high_watermark;
+	pp->low_watermark_pct = pol->low_watermark < pol->target_fill ?
+				pol->low_watermark : pol->target_fill;
+	pp->min_residency_s = pol->min_residency_sec;
+	pp->max_bytes = pol->max_bytes_per_sec ?
+			pol->max_bytes_per_sec * (uint64_t)pol->interval_sec : UINT64_MAX;
+	pp->max_moves = ENGINE_MAX_MOVES;
+	if (pol->quiet_hours) {
+		pp->quiet_start_min = pol->quiet_start_min;
+		pp->quiet_end_min = pol->quiet_end_min;
+	}
+}
+
+static int local_minute_now(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return 0;
+	return tm.tm_hour * 60 + tm.tm_min;
+}
+
+static void engine_pool_free(struct engine_pool *ep)
+{
+	if (!ep)
+		return;
+	heat_table_done(&ep->heat);
+	catalog_clear(&ep->catalog);
+	free(ep->pool_name);
+	free(ep->mountpoint);
+	strv_free(ep->tiers);
+	free(ep->db_path);
+	if (ep->notify_fd >= 0)
+		close(ep->notify_fd);
+	pthread_mutex_destroy(&ep->lock);
+	pthread_cond_destroy(&ep->cond);
+	free(ep);
+}
+
+/* --- the planning input ----------------------------------------------------- */
+
+static void tiers_now(const struct engine_pool *ep, struct planner_tier *tiers)
+{
+	for (unsigned int t = 0; t < ep->n_tiers; t++) {
+		struct statvfs sv;
+
+		tiers[t] = (struct planner_tier){ 0 };
+		if (statvfs(ep->tiers[t], &sv) < 0 || sv.f_blocks == 0)
+			continue;	/* offline: nothing moves to or from it */
+		tiers[t].capacity_bytes = (uint64_t)sv.f_blocks * sv.f_frsize;
+		/* Reserved blocks count as used: the mover cannot use them either. */
+		tiers[t].used_bytes = (uint64_t)(sv.f_blocks - sv.f_bavail) * sv.f_frsize;
+		tiers[t].online = true;
+	}
+}
+
+/* Planner objects from the catalog with the heat as of @now; under lock. */
+static int objects_now(struct engine_pool *ep, uint64_t now, struct planner_object **ret)
+{
+	struct planner_object *obj = calloc(ep->catalog.n ? ep->catalog.n : 1, sizeof(*obj));
+
+	if (!obj)
+		return -ENOMEM;
+	for (size_t i = 0; i < ep->catalog.n; i++) {
+		const struct catalog_entry *e = &ep->catalog.entries[i];
+		const struct heat_object *h = heat_table_find(&ep->heat, &e->oid);
+
+		obj[i] = (struct planner_object){
+			.oid = e->oid, .size_bytes = e->size_bytes, .tier = e->tier, .pin = e->pin,
+			.heat = h ? heat_score_at(&h->score, now, ep->heat_params.half_life_s) : 0,
+			.last_move_ns = h ? h->last_move_ns : 0,
+		};
+	}
+	*ret = obj;
+	return 0;
+}
+
+/* Plans against the last catalog; the caller frees *objects and *plan. */
+static int plan_now(struct engine_pool *ep, const struct smoothfsd_policy *pol,
+		    struct planner_object **objects, struct planner_plan *plan)
+{
+	struct planner_tier tiers[SMOOTHFS_MAX_TIERS];
+	struct planner_policy pp;
+	struct planner_input in = {
+		.policy = &pp, .tiers = tiers, .n_tiers = ep->n_tiers,
+		.now_ns = realtime_ns(), .local_minute = local_minute_now(),
+	};
+	int r;
+
+	planner_policy_for(pol, &pp);
+	tiers_now(ep, tiers);
+	pthread_mutex_lock(&ep->lock);
+	r = objects_now(ep, in.now_ns, objects);
+	in.n_objects = ep->catalog.n;
+	pthread_mutex_unlock(&ep->lock);
+	if (r < 0)
+		return r;
+	in.objects = *objects;
+	r = planner_plan(&in, plan);
+	if (r < 0) {
+		free(*objects);
+		*objects = NULL;
+	}
+	return r;
+}
+
+static int rescan(struct engine_pool *ep)
+{
+	struct catalog c;
+	int r;
+
+	r = catalog_scan(ep->mountpoint, ep->n_tiers, ENGINE_MAX_OBJECTS, &c);
+	if (r < 0)
+		return log_pool(LOG_WARNING, r, ep->pool_name, "cataloging %s: %s", ep->mountpoint,
+				strerror(-r));
+	if (c.skipped)
+		log_pool(LOG_NOTICE, 0, ep->pool_name, "%zu files without a usable object id skipped",
+			 c.skipped);
+	pthread_mutex_lock(&ep->lock);
+	catalog_clear(&ep->catalog);
+	ep->catalog = c;
+	ep->scanned = true;
+	pthread_mutex_unlock(&ep->lock);
+	return 0;
+}
+
+/* --- the worker --------------------------------------------------------------- */
+
+struct worker {
+	struct engine_pool *ep;
+	smoothfs_client *client;
+	Store *store;
+	uint64_t started_ns;	/* for the byte rate */
+	uint64_t bytes;
+};
+
+static void notify(struct engine_pool *ep)
+{
+	uint64_t one = 1;
+
+	(void)!write(ep->notify_fd, &one, sizeof(one));
+}
+
+static bool stopping(struct engine_pool *ep)
+{
+	bool stop;
+
+	pthread_mutex_lock(&ep->lock);
+	stop = ep->stop;
+	pthread_mutex_unlock(&ep->lock);
+	return stop;
+}
+
+/* Sleeps until the byte rate is back under the limit, or the worker must stop. */
+static void pace(struct worker *w, uint64_t max_bytes_per_sec)
+{
+	uint64_t due_ns, now;
+	struct timespec until;
+
+	if (!max_bytes_per_sec)
+		return;
+	due_ns = w->started_ns + w->bytes / max_bytes_per_sec * 1000000000ULL +
+		 w->bytes % max_bytes_per_sec * 1000000000ULL / max_bytes_per_sec;
+	now = realtime_ns();
+	if (due_ns <= now)
+		return;
+	until.tv_sec = (time_t)(due_ns / 1000000000ULL);
+	until.tv_nsec = (long)(due_ns % 1000000000ULL);
+	pthread_mutex_lock(&w->ep->lock);
+	while (!w->ep->stop && pthread_cond_timedwait(&w->ep->cond, &w->ep->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&w->ep->lock);
+}
+
+static int move_one(struct worker *w, const struct planner_object *o,
+		    const struct planner_move *mv, const char *rel)
+{
+	struct engine_pool *ep = w->ep;
+	char hex[SMOOTHFS_OID_HEX_MAX];
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	smoothfs_oid_t found;
+	uint64_t seq;
+	int r;
+
+	if (asprintf(&path, "%s/%s", ep->mountpoint, rel) < 0)
+		return -ENOMEM;
+	/* Held open for the whole move: the kernel moves objects that are in use. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME | O_NONBLOCK);
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fgetxattr(fd, SMOOTHFS_XATTR_OID, &found, sizeof(found)) != (ssize_t)sizeof(found) ||
+	    memcmp(&found, &o->oid, sizeof(found)) != 0)
+		return -ESTALE;	/* renamed or replaced since the scan */
+
+	smoothfs_oid_to_hex(&o->oid, hex);
+	r = store_move_next_seq(w->store, ep->pool_name, &seq);
+	if (r < 0)
+		return r;
+	r = store_move_begin(w->store, ep->pool_name, hex, seq, mv->from, mv->to, mv->size_bytes);
+	if (r < 0)
+		return r;
+	r = smoothfs_move_file(w->client, &ep->uuid, &o->oid, mv->to, seq, 0);
+	(void)store_move_update(w->store, ep->pool_name, seq, r < 0 ? "failed" : "completed", 1,
+				r < 0 ? smoothfs_client_last_error(w->client) : NULL);
+	if (r < 0)
+		return log_full(LOG_WARNING, r, ep->pool_name, hex, "%s %s: tier %u -> %u: %s",
+				planner_reason_to_string(mv->reason), rel, mv->from, mv->to,
+				smoothfs_client_last_error(w->client));
+	log_full(LOG_INFO, 0, ep->pool_name, hex, "%s %s: tier %u -> %u, %" PRIu64 " bytes",
+		 planner_reason_to_string(mv->reason), rel, mv->from, mv->to, mv->size_bytes);
+	return 0;
+}
+
+static void run_plan(struct worker *w, const struct smoothfsd_policy *pol)
+{
+	struct engine_pool *ep = w->ep;
+	struct planner_object *objects = NULL;
+	struct planner_plan plan;
+	int r;
+
+	if (rescan(ep) < 0)
+		return;
+	r = plan_now(ep, pol, &objects, &plan);
+	if (r < 0) {
+		log_pool(LOG_WARNING, r, ep->pool_name, "planning: %s", strerror(-r));
+		return;
+	}
+	if (plan.n_moves)
+		log_pool(LOG_INFO, 0, ep->pool_name, "plan: %zu moves, %" PRIu64 " bytes",
+			 plan.n_moves, plan.bytes);
+	w->started_ns = realtime_ns();
+	w->bytes = 0;
+	/*
+	 * One move at a time: within max_concurrent (at least 1), and the
+	 * plan orders demotions before the promotions that need their room.
+	 */
+	for (size_t k = 0; k < plan.n_moves && !stopping(ep); k++) {
+		const struct planner_move *mv = &plan.moves[k];
+		const struct planner_object *o = &objects[mv->object];
+		_cleanup_free_ char *rel = NULL;
+		const struct catalog_entry *e;
+
+		pthread_mutex_lock(&ep->lock);
+		e = catalog_find(&ep->catalog, &o->oid);
+		rel = e ? strdup(e->path) : NULL;
+		pthread_mutex_unlock(&ep->lock);
+		if (!rel)
+			continue;
+		pace(w, pol->max_bytes_per_sec);
+		r = move_one(w, o, mv, rel);
+		pthread_mutex_lock(&ep->lock);
+		if (r < 0) {
+			ep->failed++;
+		} else {
+			struct heat_object *h = heat_table_get(&ep->heat, &o->oid);
+
+			if (h)
+				h->last_move_ns = realtime_ns();
+			ep->done++;
+			ep->bytes += mv->size_bytes;
+			w->bytes += mv->size_bytes;
+		}
+		pthread_mutex_unlock(&ep->lock);
+		notify(ep);
+	}
+	planner_plan_free(&plan);
+	free(objects);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker w = { .ep = arg };
+	struct engine_pool *ep = w.ep;
+	struct smoothfsd_policy pol;
+	bool detached;
+	int r;
+
+	/* Moves yield the disks to everything else. */
+	(void)syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+		      IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0));
+	r = store_open(ep->db_path, &w.store);
+	if (r < 0)
+		log_pool(LOG_ERR, r, ep->pool_name, "engine: opening %s: %s", ep->db_path,
+			 strerror(-r));
+	pthread_mutex_lock(&ep->lock);
+	while (!ep->stop) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += ep->policy.interval_sec;
+		while (!ep->stop && !ep->wake &&
+		       pthread_cond_timedwait(&ep->cond, &ep->lock, &until) == 0)
+			;
+		if (ep->stop)
+			break;
+		ep->wake = false;
+		pol = ep->policy;
+		pthread_mutex_unlock(&ep->lock);
+		if (!w.client && smoothfs_client_open(&w.client) < 0)
+			w.client = NULL;
+		if (pol.enabled && w.client && w.store)
+			run_plan(&w, &pol);
+		pthread_mutex_lock(&ep->lock);
+	}
+	detached = ep->detached;
+	pthread_mutex_unlock(&ep->lock);
+	smoothfs_client_close(w.client);
+	store_close(w.store);
+	if (detached)
+		engine_pool_free(ep);
+	return NULL;
+}
+
+/* --- the event loop side ------------------------------------------------------ */
+
+static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Pool *p = userdata;
+	struct engine_pool *ep = p->engine;
+	uint64_t n, done, failed, bytes;
+
+	(void)!read(fd, &n, sizeof(n));
+	pthread_mutex_lock(&ep->lock);
+	done = ep->done;
+	failed = ep->failed;
+	bytes = ep->bytes;
+	ep->done = ep->failed = ep->bytes = 0;
+	pthread_mutex_unlock(&ep->lock);
+	if (!done && !failed)
+		return 0;
+	p->moves_completed += done;
+	p->moves_failed += failed;
+	p->bytes_moved += bytes;
+	pool_changed(p, "MovesCompleted", "MovesFailed", "BytesMoved", NULL);
+	return 0;
+}
+
+static bool engine_wanted(const Pool *p)
+{
+	return (p->state == POOL_MOUNTED || p->state == POOL_DEGRADED) && p->mountpoint &&
+	       p->mountpoint[0] == '/' && p->tiers && p->tiers[0];
+}
+
+int engine_pool_attach(Manager *m, Pool *p)
+{
+	struct engine_pool *ep;
+	int r;
+
+	if (p->engine || !engine_wanted(p))
+		return 0;
+	ep = calloc(1, sizeof(*ep));
+	if (!ep)
+		return -ENOMEM;
+	ep->notify_fd = -1;
+	pthread_mutex_init(&ep->lock, NULL);
+	pthread_cond_init(&ep->cond, NULL);
+	heat_table_init(&ep->heat);
+	ep->policy = p->policy;
+	heat_params_for(&p->policy, &ep->heat_params);
+	ep->uuid = p->uuid;
+	ep->pool_name = strdup(p->name);
+	ep->mountpoint = strdup(p->mountpoint);
+	ep->tiers = strv_copy(p->tiers);
+	ep->n_tiers = (unsigned int)strv_length(p->tiers);
+	ep->db_path = strdup(m->config.db_path ? m->config.db_path : SMOOTHFSD_DEFAULT_DB);
+	ep->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r = -ENOMEM;
+	if (!ep->pool_name || !ep->mountpoint || !ep->tiers || !ep->db_path)
+		goto fail;
+	r = -EINVAL;
+	if (ep->n_tiers > SMOOTHFS_MAX_TIERS)
+		goto fail;
+	r = ep->notify_fd < 0 ? -errno : 0;
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_io(m->event, &ep->notify_source, ep->notify_fd, EPOLLIN, on_notify, p);
+	if (r < 0)
+		goto fail;
+	p->engine = ep;
+	r = -pthread_create(&ep->thread, NULL, worker_main, ep);
+	if (r < 0) {
+		p->engine = NULL;
+		ep->notify_source = sd_event_source_disable_unref(ep->notify_source);
+		goto fail;
+	}
+	ep->running = true;
+	log_pool(LOG_DEBUG, 0, p->name, "engine started (every %u s)", p->policy.interval_sec);
+	return 0;
+fail:
+	engine_pool_free(ep);
+	return log_pool(LOG_ERR, r, p->name, "engine: %s", strerror(-r));
+}
+
+void engine_pool_detach(Pool *p)
+{
+	struct engine_pool *ep = p->engine;
+
+	if (!ep)
+		return;
+	p->engine = NULL;
+	ep->notify_source = sd_event_source_disable_unref(ep->notify_source);
+	pthread_mutex_lock(&ep->lock);
+	ep->stop = true;
+	ep->detached = true;
+	pthread_cond_broadcast(&ep->cond);
+	pthread_mutex_unlock(&ep->lock);
+	/* The worker frees ep when its current move (if any) is over. */
+	pthread_detach(ep->thread);
+}
+
+void engine_pool_state_changed(Manager *m, Pool *p)
+{
+	if (engine_wanted(p))
+		(void)engine_pool_attach(m, p);
+	else
+		engine_pool_detach(p);
+}
+
+/* --- engine.h ------------------------------------------------------------------- */
+
+void engine_heat_samples(Manager *m, Pool *p, const struct smoothfs_heat_sample *samples,
+			 size_t n, uint64_t now_usec)
+{
+	struct engine_pool *ep;
+	size_t lost = 0;
+
+	(void)engine_pool_attach(m, p);
+	ep = p->engine;
+	if (!ep)
+		return;
+	pthread_mutex_lock(&ep->lock);
+	for (size_t i = 0; i < n; i++)
+		if (heat_table_apply(&ep->heat, &ep->heat_params, &samples[i], now_usec * 1000) < 0)
+			lost++;
+	pthread_mutex_unlock(&ep->lock);
+	if (lost)
+		log_pool(LOG_WARNING, -ENOMEM, p->name, "%zu heat samples dropped", lost);
+}
+
+int engine_object_heat(Manager *m, Pool *p, const smoothfs_oid_t *oid, double *ret)
+{
+	struct engine_pool *ep = p->engine;
+	const struct heat_object *h;
+	int r = -ENOENT;
+
+	if (!ep)
+		return -ENOENT;
+	pthread_mutex_lock(&ep->lock);
+	h = heat_table_find(&ep->heat, oid);
+	if (h) {
+		*ret = heat_score_at(&h->score, realtime_ns(), ep->heat_params.half_life_s);
+		r = 0;
+	}
+	pthread_mutex_unlock(&ep->lock);
+	return r;
+}
+
+int engine_plan_moves(Manager *m, Pool *p, unsigned int limit,
+		      struct engine_planned_move **ret, size_t *ret_n)
+{
+	struct engine_planned_move *out = NULL;
+	struct planner_object *objects = NULL;
+	struct engine_pool *ep;
+	struct planner_plan plan;
+	bool scanned;
+	size_t n = 0;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	(void)engine_pool_attach(m, p);
+	ep = p->engine;
+	if (!ep)
+		return 0;	/* not mounted: nothing would move */
+	pthread_mutex_lock(&ep->lock);
+	scanned = ep->scanned;
+	pthread_mutex_unlock(&ep->lock);
+	/* Before the worker's first round, the dry run catalogs the pool itself. */
+	if (!scanned) {
+		r = rescan(ep);
+		if (r < 0)
+			return r;
+	}
+	r = plan_now(ep, &p->policy, &objects, &plan);
+	if (r < 0)
+		return r;
+	n = limit && plan.n_moves > limit ? limit : plan.n_moves;
+	out = calloc(n ? n : 1, sizeof(*out));
+	r = out ? 0 : -ENOMEM;
+	pthread_mutex_lock(&ep->lock);
+	for (size_t k = 0; k < n && r >= 0; k++) {
+		const struct planner_move *mv = &plan.moves[k];
+		const struct catalog_entry *e = catalog_find(&ep->catalog, &objects[mv->object].oid);
+
+		out[k].from_tier = mv->from;
+		out[k].to_tier = mv->to;
+		out[k].size = mv->size_bytes;
+		if (!e || asprintf(&out[k].path, "%s/%s", ep->mountpoint, e->path) < 0) {
+			out[k].path = NULL;
+			r = -ENOMEM;
+		} else if (!(out[k].reason = strdup(planner_reason_to_string(mv->reason)))) {
+			r = -ENOMEM;
+		}
+	}
+	pthread_mutex_unlock(&ep->lock);
+	planner_plan_free(&plan);
+	free(objects);
+	if (r < 0) {
+		engine_planned_moves_free(out, n);
+		return r;
+	}
+	*ret = out;
+	*ret_n = n;
+	return 0;
+}
+
+void engine_planned_moves_free(struct engine_planned_move *moves, size_t n)
+{
+	for (size_t i = 0; moves && i < n; i++) {
+		free(moves[i].path);
+		free(moves[i].reason);
+	}
+	free(moves);
+}
+
+void engine_policy_changed(Manager *m, Pool *p)
+{
+	struct engine_pool *ep;
+
+	(void)engine_pool_attach(m, p);
+	ep = p->engine;
+	if (!ep)
+		return;
+	pthread_mutex_lock(&ep->lock);
+	ep->policy = p->policy;
+	heat_params_for(&p->policy, &ep->heat_params);
+	ep->wake = true;
+	pthread_cond_broadcast(&ep->cond);
+	pthread_mutex_unlock(&ep->lock);
+}

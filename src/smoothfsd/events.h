@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Kernel events through libsmoothfs on the sd-event loop: mount and
+ * unmount of pools, heat samples, move states, tier faults and spills
+ * update the pool objects, the store and the engine.
+ */
+#ifndef SMOOTHFSD_EVENTS_H
+#define SMOOTHFSD_EVENTS_H
+
+#include "manager.h"
+
+/* Seconds between attempts to reach the module while it is not loaded. */
+#define SMOOTHFSD_CLIENT_RETRY_SEC 5
+
+/* Opens the client (or schedules retries), subscribes, and syncs. */
+int events_start(Manager *m);
+void events_stop(Manager *m);
+
+/* Rebuilds the pools' mounted state from the kernel's pool list. */
+int events_resync(Manager *m);
+
+/* Handles one decoded event (exposed for tests). */
+void events_dispatch(Manager *m, const struct smoothfs_event *ev);
+
+/*
+ * The mountpoint of the smoothfs mount of @uuid in a mountinfo file
+ * (NULL: /proc/self/mountinfo); -ENOENT when it is not mounted.
+ */
+int mountinfo_find_pool(const char *mountinfo, const smoothfs_uuid_t *uuid, char **ret);
+
+#endif /* SMOOTHFSD_EVENTS_H */

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * smoothfsd's SQLite store: a fresh database in WAL mode, migration of a
+ * database written with schema version 1 (rows kept, new columns with
+ * their defaults), refusal of a newer schema and of a file that is not a
+ * database (both left untouched), reopening, and every table's helpers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "policy.h"
+#include "store.h"
+#include "util.h"
+
+static char dir[] = "/tmp/smoothfsd-store.XXXXXX";
+static char db[256];
+
+static int setup(void **state)
+{
+	assert_non_null(mkdtemp(strcpy(dir, "/tmp/smoothfsd-store.XXXXXX")));
+	snprintf(db, sizeof(db), "%s/state.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* Runs SQL on the database directly, as another program would. */
+static void raw_exec(const char *sql)
+{
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static int raw_int(const char *sql)
+{
+	sqlite3_stmt *st;
+	sqlite3 *h;
+	int v;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static void test_fresh_wal(void **state)
+{
+	char mode[16], path[300];
+	Store *s = NULL;
+	struct stat st;
+
+	assert_int_equal(store_open(db, &s), 0);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	assert_true(store_schema_latest() >= 2);
+	assert_int_equal(store_journal_mode(s, mode, sizeof(mode)), 0);
+	assert_string_equal(mode, "wal");
+	assert_int_equal(store_object_set_heat(s, "p", "00", 1.5, 7), 0);
+	snprintf(path, sizeof(path), "%s-wal", db);
+	assert_int_equal(stat(path, &st), 0);
+	store_close(s);
+	/* Opening again is a no-op migration. */
+	assert_int_equal(store_open(db, &s), 0);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+	store_close(s);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM schema_version"), 1);
+}
+
+/* The tables exactly as schema version 1 created them. */
+static const char schema_v1[] =
+	"CREATE TABLE schema_version (version INTEGER NOT NULL);"
+	"INSERT INTO schema_version VALUES (1);"
+	"CREATE TABLE pools (name TEXT PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
+	"  mountpoint TEXT NOT NULL, unit_path TEXT NOT NULL DEFAULT '', tiers TEXT NOT NULL,"
+	"  created_usec INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE objects (oid TEXT NOT NULL, pool TEXT NOT NULL, path TEXT,"
+	"  size INTEGER NOT NULL DEFAULT 0, tier INTEGER, heat REAL NOT NULL DEFAULT 0,"
+	"  heat_ts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (pool, oid));"
+	"CREATE TABLE moves (id INTEGER PRIMARY KEY AUTOINCREMENT, pool TEXT NOT NULL,"
+	"  oid TEXT NOT NULL, seq INTEGER NOT NULL, from_tier INTEGER, to_tier INTEGER NOT NULL,"
+	"  state TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0,"
+	"  started_usec INTEGER NOT NULL DEFAULT 0, finished_usec INTEGER);"
+	"INSERT INTO pools (name, uuid, mountpoint, unit_path, tiers) VALUES"
+	"  ('tank', '6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01', '/mnt/smoothfs/tank',"
+	"   '/etc/systemd/system/mnt-smoothfs-tank.mount', '/srv/a\n/srv/b');"
+	"INSERT INTO objects (oid, pool, heat, heat_ts) VALUES ('0a', 'tank', 42.0, 9);"
+	"INSERT INTO moves (pool, oid, seq, from_tier, to_tier, state, size, finished_usec)"
+	"  VALUES ('tank', '0a', 5, 1, 0, 'done', 4096, 10);";
+
+static void test_migrate_from_v1(void **state)
+{
+	struct store_pool *pools = NULL;
+	struct store_move_counters c;
+	Store *s = NULL;
+	size_t n = 0;
+	double heat;
+	uint64_t seq;
+
+	raw_exec(schema_v1);
+	assert_int_equal(store_open(db, &s), 0);
+	assert_int_equal(store_schema_version(s), store_schema_latest());
+
+	assert_int_equal(store_pool_list(s, &pools, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(pools[0].name, "tank");
+	assert_string_equal(pools[0].uuid, "6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01");
+	assert_int_equal(strv_length(pools[0].tiers), 2);
+	assert_string_equal(pools[0].tiers[1], "/srv/b");
+	assert_int_equal(pools[0].spill_count, 0);
+	store_pool_free_array(pools, n);
+
+	assert_int_equal(store_object_get_heat(s, "tank", "0a", &heat), 0);
+	assert_true(heat == 42.0);
+	assert_int_equal(store_move_counters(s, "tank", &c), 0);
+	assert_int_equal(c.completed, 1);
+	assert_int_equal(c.bytes, 4096);
+	assert_int_equal(store_move_next_seq(s, "tank", &seq), 0);
+	assert_true(seq > 5);
+	/* version 2's additions work on the migrated data */
+	assert_int_equal(store_object_set_pin(s, "tank", "0a", "f", "pin_hot"), 0);
+	assert_int_equal(store_pool_add_spill(s, "tank"), 0);
+	store_close(s);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM objects WHERE pin = 'pin_hot'"), 1);
+	assert_int_equal(raw_int("SELECT spill_count FROM pools"), 1);
+	assert_int_equal(raw_int("SELECT MAX(version) FROM schema_version"),
+			 store_schema_latest());
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	Store *s = NULL;
+
+	raw_exec("CREATE TABLE schema_version (version INTEGER NOT NULL);"
+		 "INSERT INTO schema_version VALUES (99);"
+		 "CREATE TABLE future (x INTEGER);");
+	assert_int_equal(store_open(db, &s), -EPROTO);
+	assert_null(s);
+	assert_int_equal(raw_int("SELECT MAX(version) FROM schema_version"), 99);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM sqlite_master WHERE name = 'pools'"), 0);
+}
+
+static void test_not_a_database(void **state)
+{
+	static const char junk[] = "this is not an SQLite database, not at all.............";
+	char back[sizeof(junk)] = "";
+	Store *s = NULL;
+	FILE *f;
+
+	f = fopen(db, "w");
+	assert_non_null(f);
+	fwrite(junk, 1, sizeof(junk) - 1, f);
+	fclose(f);
+	assert_int_equal(store_open(db, &s), -EBADMSG);
+	f = fopen(db, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(back, 1, sizeof(back) - 1, f), sizeof(junk) - 1);
+	fclose(f);
+	assert_string_equal(back, junk);
+}
+
+static void test_unwritable(void **state)
+{
+	Store *s = NULL;
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/missing-dir/state.db", dir);
+	assert_true(store_open(path, &s) < 0);
+	assert_null(s);
+}
+
+static void test_pools_policy_moves(void **state)
+{
+	char *tiers[] = { "/srv/a", "/srv/b", "/srv/c", NULL };
+	struct store_pool p = {
+		.name = "tank", .uuid = "6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01",
+		.mountpoint = "/mnt/t", .unit_path = "", .tiers = tiers,
+	};
+	char *keys[] = { "target_fill", "enabled" };
+	char *values[] = { "50", "0" };
+	_cleanup_strv_free_ char **k = NULL, **v = NULL;
+	struct store_pool *pools = NULL;
+	struct store_move_counters c;
+	uint64_t seq, seq2, open_n;
+	Store *s = NULL;
+	size_t n = 0;
+
+	assert_int_equal(store_open(db, &s), 0);
+	assert_int_equal(store_pool_save(s, &p), 0);
+	p.mountpoint = "/mnt/u";
+	assert_int_equal(store_pool_save(s, &p), 0);	/* update, not a second row */
+	assert_int_equal(store_policy_set(s, "tank", keys, values, 2), 0);
+
+	assert_int_equal(store_move_next_seq(s, "tank", &seq), 0);
+	assert_true(seq >= now_usec(CLOCK_REALTIME) - 60000000ULL);
+	assert_int_equal(store_move_begin(s, "tank", "0a", seq, 1, 0, 100), 0);
+	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
+	assert_int_equal(open_n, 1);
+	{
+		_cleanup_free_ struct store_open_move *om = NULL;
+		size_t n_open = 0;
+
+		assert_int_equal(store_move_list_open(s, "tank", &om, &n_open), 0);
+		assert_int_equal(n_open, 1);
+		assert_string_equal(om[0].oid, "0a");
+		assert_int_equal(om[0].seq, seq);
+	}
+	assert_int_equal(store_move_update(s, "tank", seq, "copying", 0, NULL), 0);
+	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
+	assert_int_equal(open_n, 1);
+	assert_int_equal(store_move_update(s, "tank", seq, "done", 1, NULL), 0);
+	assert_int_equal(store_move_next_seq(s, "tank", &seq2), 0);
+	assert_true(seq2 > seq);
+	assert_int_equal(store_move_begin(s, "tank", "0b", seq2, 0, 1, 7), 0);
+	assert_int_equal(store_move_update(s, "tank", seq2, "failed", 1, "ESTALE"), 0);
+	assert_int_equal(store_move_begin(s, "tank", "0c", seq2 + 1, 0, 1, 9), 0);
+	assert_int_equal(store_move_update(s, "tank", seq2 + 1, "aborted", 1, "restart"), 0);
+	store_close(s);
+
+	/* everything is there after reopening */
+	assert_int_equal(store_open(db, &s), 0);
+	assert_int_equal(store_pool_list(s, &pools, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(pools[0].mountpoint, "/mnt/u");
+	assert_int_equal(strv_length(pools[0].tiers), 3);
+	assert_string_equal(pools[0].tiers[2], "/srv/c");
+	store_pool_free_array(pools, n);
+	assert_int_equal(store_policy_get(s, "tank", &k, &v), 0);
+	assert_int_equal(strv_length(k), 2);
+	assert_string_equal(k[0], "enabled");
+	assert_string_equal(v[0], "0");
+	assert_int_equal(store_move_counters(s, "tank", &c), 0);
+	assert_int_equal(c.completed, 1);
+	assert_int_equal(c.failed, 2);		/* failed and aborted */
+	assert_int_equal(c.bytes, 100);
+	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
+	assert_int_equal(open_n, 0);
+
+	/* deleting forgets pool and policy but keeps the move log */
+	assert_int_equal(store_pool_delete(s, "tank"), 0);
+	assert_int_equal(store_pool_list(s, &pools, &n), 0);
+	assert_int_equal(n, 0);
+	store_pool_free_array(pools, n);
+	strv_free(k);
+	strv_free(v);
+	k = v = NULL;
+	assert_int_equal(store_policy_get(s, "tank", &k, &v), 0);
+	assert_int_equal(strv_length(k), 0);
+	assert_int_equal(store_move_counters(s, "tank", &c), 0);
+	assert_int_equal(c.completed, 1);
+	store_close(s);
+}
+
+static void test_duplicate_uuid(void **state)
+{
+	char *tiers[] = { "/srv/a", NULL };
+	struct store_pool a = { .name = "a", .uuid = "6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01",
+				.mountpoint = "/m/a", .unit_path = "", .tiers = tiers };
+	struct store_pool b = a;
+	Store *s = NULL;
+
+	b.name = "b";
+	assert_int_equal(store_open(db, &s), 0);
+	assert_int_equal(store_pool_save(s, &a), 0);
+	assert_int_equal(store_pool_save(s, &b), -EEXIST);
+	store_close(s);
+}
+
+static void test_stored_policy_checked(void **state)
+{
+	char *keys[] = { "target_fill", "bogus", "interval_sec", "max_concurrent", "quiet_hours",
+			 "high_watermark", NULL };
+	char *values[] = { "70", "1", "-5", "9999", "22:00-06:30", "85", NULL };
+	char *bad_keys[] = { "low_watermark", NULL };
+	char *bad_values[] = { "95", NULL };
+	struct smoothfsd_policy p;
+	_cleanup_strv_free_ char **k = NULL, **v = NULL;
+
+	policy_init(&p);
+	policy_from_strings(&p, keys, values);
+	assert_int_equal(p.target_fill, 70);
+	assert_int_equal(p.high_watermark, 85);
+	assert_int_equal(p.interval_sec, 300);		/* "-5" ignored */
+	assert_int_equal(p.max_concurrent, 2);		/* out of range ignored */
+	assert_true(p.quiet_hours);
+	assert_int_equal(p.quiet_start_min, 22 * 60);
+	assert_int_equal(p.quiet_end_min, 6 * 60 + 30);
+
+	/* a consistent set or nothing: low above high keeps what was there */
+	policy_from_strings(&p, bad_keys, bad_values);
+	assert_int_equal(p.low_watermark, 75);
+
+	/* text round trip */
+	assert_int_equal(policy_to_strings(&p, &k, &v), 0);
+	{
+		_cleanup_strv_free_ char **k2 = NULL, **v2 = NULL;
+		struct smoothfsd_policy q;
+
+		policy_init(&q);
+		policy_from_strings(&q, k, v);
+		assert_int_equal(policy_to_strings(&q, &k2, &v2), 0);
+		for (size_t i = 0; k[i]; i++) {
+			assert_string_equal(k[i], k2[i]);
+			assert_string_equal(v[i], v2[i]);
+		}
+		assert_int_equal(q.quiet_end_min, 6 * 60 + 30);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fresh_wal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pools_policy_moves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_uuid, setup, teardown),
+		cmocka_unit_test(test_stored_policy_checked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
