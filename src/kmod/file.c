@@ -83,6 +83,7 @@ static int smoothfs_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* The flags of our kiocb for the lower one. */
 static rwf_t smoothfs_iocb_to_rwf(int ki_flags)
 {
 	rwf_t flags = 0;
@@ -95,6 +96,23 @@ static rwf_t smoothfs_iocb_to_rwf(int ki_flags)
 		flags |= RWF_DSYNC;
 	if (ki_flags & IOCB_SYNC)
 		flags |= RWF_SYNC;
+	return flags;
+}
+
+/*
+ * For a write, also whether to append: an append (O_APPEND or
+ * pwritev2(RWF_APPEND)) must append on the lower too; and where the
+ * caller asked not to (RWF_NOAPPEND on an O_APPEND file, 6.9 and later),
+ * the lower file, opened O_APPEND as well, must not either.
+ */
+static rwf_t smoothfs_write_rwf(const struct kiocb *iocb, const struct file *lower)
+{
+	rwf_t flags = smoothfs_iocb_to_rwf(iocb->ki_flags);
+
+	if (iocb->ki_flags & IOCB_APPEND)
+		flags |= RWF_APPEND;
+	else if (lower->f_flags & O_APPEND)
+		flags |= SMOOTHFS_RWF_NOAPPEND;
 	return flags;
 }
 
@@ -163,7 +181,7 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	}
 	old_cred = smoothfs_creds(inode);
 	smoothfs_lower_write_start(lower);
-	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, smoothfs_iocb_to_rwf(iocb->ki_flags));
+	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, smoothfs_write_rwf(iocb, lower));
 	smoothfs_lower_write_end(lower);
 	revert_creds(old_cred);
 	ret = smoothfs_nowait_ret(iocb, ret);
