@@ -26,7 +26,11 @@ static int smoothfs_open(struct inode *inode, struct file *file)
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	const struct cred *old_cred;
 	struct file *lower;
+	int err;
 
+	err = smoothfs_may_open_lower(inode, d_inode(si->lower.dentry), file->f_flags);
+	if (err)
+		return err;
 	old_cred = smoothfs_creds(inode);
 	lower = dentry_open(&si->lower,
 			    file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
@@ -185,7 +189,7 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	smoothfs_lower_write_end(lower);
 	revert_creds(old_cred);
 	ret = smoothfs_nowait_ret(iocb, ret);
-	fsstack_copy_attr_all(inode, file_inode(lower));
+	smoothfs_copy_attr_all(inode, file_inode(lower));
 	fsstack_copy_inode_size(inode, file_inode(lower));
 	inode_unlock(inode);
 	smoothfs_heat_write(inode, ret);
@@ -232,7 +236,7 @@ static void smoothfs_copy_lower_attr(struct inode *inode)
 {
 	struct inode *lower_inode = d_inode(SMOOTHFS_I(inode)->lower.dentry);
 
-	fsstack_copy_attr_all(inode, lower_inode);
+	smoothfs_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);
 }
 
@@ -462,6 +466,9 @@ int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iatt
 	struct iattr lower_attr;
 	int err;
 
+	err = smoothfs_may_setattr_lower(inode, lower_inode, attr);
+	if (err)
+		return err;
 	err = setattr_prepare(idmap, dentry, attr);
 	if (err)
 		return err;
@@ -485,7 +492,7 @@ int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iatt
 		smoothfs_setattr_dir_copies(dentry, &lower_attr);
 	revert_creds(old_cred);
 
-	fsstack_copy_attr_all(inode, lower_inode);
+	smoothfs_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);
 	return err;
 }

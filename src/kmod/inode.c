@@ -137,7 +137,7 @@ struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
 	si->tier = tier;
 	inode->i_ino = ino;
 	smoothfs_inomap_set(SMOOTHFS_SB(sb), lower_inode->i_sb, lower_inode->i_ino, ino);
-	fsstack_copy_attr_all(inode, lower_inode);
+	smoothfs_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);
 	smoothfs_xattr_iget(inode);
 
@@ -176,8 +176,7 @@ int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 	if (err)
 		return err;
 
-	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
-	fsstack_copy_inode_size(inode, d_inode(si->lower.dentry));
+	smoothfs_refresh_attr(inode, d_inode(si->lower.dentry));
 	stat->dev = inode->i_sb->s_dev;
 	stat->ino = inode->i_ino;
 	return 0;

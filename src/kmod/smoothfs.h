@@ -123,6 +123,15 @@ static inline struct smoothfs_entry *SMOOTHFS_E(const struct dentry *dentry)
 	return dentry->d_fsdata;
 }
 
+/* attr.c */
+void smoothfs_copy_flags(struct inode *inode, const struct inode *lower);
+void smoothfs_copy_attr_all(struct inode *inode, const struct inode *lower);
+void smoothfs_refresh_attr(struct inode *inode, struct inode *lower);
+int smoothfs_may_open_lower(struct inode *inode, const struct inode *lower,
+			    unsigned int flags);
+int smoothfs_may_setattr_lower(struct inode *inode, const struct inode *lower,
+			       const struct iattr *attr);
+
 /* dentry.c */
 extern const struct dentry_operations smoothfs_dentry_ops;
 struct smoothfs_entry *smoothfs_entry_alloc(void);
