@@ -223,6 +223,7 @@ int smoothfs_oid_assign(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN]);
 
 /* pool.c */
 int smoothfs_pool_register(struct smoothfs_sb_info *sbi);
+void smoothfs_pool_publish(struct smoothfs_sb_info *sbi);
 void smoothfs_pool_unregister(struct smoothfs_sb_info *sbi);
 struct smoothfs_sb_info *smoothfs_pool_get(const void *uuid);
 void smoothfs_pool_put(struct smoothfs_sb_info *sbi);
