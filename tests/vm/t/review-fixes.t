@@ -16,7 +16,7 @@
 # Uses the harness's default virtio disks disk0 and disk1.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 39
+plan 41
 
 tool=$SMOOTHFS_BUILD/vm-progs/nl-tool
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a70
@@ -131,7 +131,10 @@ chattr -a /f0/log && chattr +i /f0/log
 run_fails "Operation not permitted" "immutable: an append is refused" -- sh -c "echo x >>'$mnt/log'"
 run_fails "Operation not permitted" "immutable: unlink is refused" -- rm -f "$mnt/log"
 is "$(cat /f0/log | tr '\n' ' ')" "data more " "the immutable file is unchanged"
+# A flag cleared on the tier shows after the next stat (getattr copies
+# the flags); the VFS checks our inode's before ->open is reached.
 chattr -i /f0/log
+stat "$mnt/log" >/dev/null
 echo x >>"$mnt/log"
 is "$(tail -n 1 /f0/log)" x "without the flag it is writable again"
 echo h >"$mnt/h1" && ln "$mnt/h1" "$mnt/h2" && ln /f0/h1 /f0/h3
@@ -164,6 +167,9 @@ run_fails "Structure needs cleaning" "the entry itself: EUCLEAN" -- stat "$mnt/d
 is "$(ls "$mnt/share" | tr '\n' ' ')" "x y " "a directory on both tiers lists both"
 exec 6<"$mnt/share"
 faults=$(cat "$sys/tier_faults")
+# A freeze checkpoints the journal, so the directory's blocks can leave
+# the cache and the listing has to read the failed disk.
+fsfreeze -f /t1 && fsfreeze -u /t1
 dmsetup suspend --noudevsync smreview &&
 	dmsetup reload --noudevsync smreview --table "0 $sectors error" &&
 	dmsetup resume --noudevsync smreview
@@ -173,10 +179,23 @@ is "$? $(echo $out)" "0 x" "with tier 1 failing, the listing has tier 0's entrie
 [ "$(cat "$sys/tier_faults")" -gt "$faults" ]
 ok $? "the failing tier is reported as a tier fault"
 exec 6<&-
+# A tier's copy removed behind the pool's back: ENOENT from that tier.
+mkdir -p /t0/gone && echo g >/t0/gone/g
 umount "$mnt"
 umount /t1 2>/dev/null
-umount /t0
 dmsetup remove --noudevsync smreview
+mount -t tmpfs tmpfs /t1
+mkdir -p /t1/gone && echo h >/t1/gone/h
+mount -t smoothfs -o "pool=listing,uuid=$uuid,tiers=/t0:/t1" none "$mnt"
+is "$(ls "$mnt/gone" | tr '\n' ' ')" "g h " "a directory on both tiers"
+exec 6<"$mnt/gone"
+rm /t1/gone/h && rmdir /t1/gone
+out=$(ls "$mnt/gone" 2>&1)
+is "$? $(echo $out)" "0 g" "its copy on tier 1 removed on the tier: tier 0's entries are listed"
+exec 6<&-
+umount "$mnt"
+umount /t1
+umount /t0
 
 # --- 5. the registry ------------------------------------------------------------
 mount -t tmpfs tmpfs /t0
