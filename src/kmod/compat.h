@@ -88,6 +88,16 @@ static inline int smoothfs_lower_getattr(const struct path *path, struct kstat *
 	return vfs_getattr(path, stat, mask, flags);
 }
 
+/*
+ * pwritev2(RWF_NOAPPEND) writes at the given offset of an O_APPEND file
+ * (6.9); 6.1 has no such flag and always appends to an O_APPEND file.
+ */
+#ifdef RWF_NOAPPEND
+#define SMOOTHFS_RWF_NOAPPEND RWF_NOAPPEND
+#else
+#define SMOOTHFS_RWF_NOAPPEND 0
+#endif
+
 /* struct renamedata names its idmaps differently in the two series. */
 static inline void smoothfs_rd_set_idmap(struct renamedata *rd, smoothfs_idmap_t *idmap)
 {

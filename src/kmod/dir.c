@@ -284,6 +284,24 @@ enomem:
 	return false;
 }
 
+/*
+ * One entry or one tier's copy that cannot be read does not fail the
+ * listing: the rest is still listed and the problem is logged (rate
+ * limited) and, if it is an I/O error or corruption, reported as a tier
+ * fault.  Only running out of memory fails the whole getdents.
+ */
+static void smoothfs_dir_skip(struct smoothfs_dir_cache *c, const struct smoothfs_dirent *de,
+			      int err)
+{
+	if (de)
+		pr_warn_ratelimited("pool %s: tier %u: %pd/%.*s left out of the listing: %d\n",
+				    c->sbi->pool, c->tier, c->lower_dir, de->len, de->name, err);
+	else
+		pr_warn_ratelimited("pool %s: tier %u: the rest of %pd left out of the listing: %d\n",
+				    c->sbi->pool, c->tier, c->lower_dir, err);
+	smoothfs_tier_fault(c->sbi, c->tier, err);
+}
+
 /* Fill in d_ino of entries [from, count) found on tier c->tier. */
 static int smoothfs_dir_cache_inos(struct smoothfs_dir_cache *c, size_t from)
 {
@@ -293,15 +311,17 @@ static int smoothfs_dir_cache_inos(struct smoothfs_dir_cache *c, size_t from)
 		struct smoothfs_dirent *de = c->entries[i];
 		int err = smoothfs_dirent_ino(c, de);
 
-		if (err == -ENOENT) {
-			/* Removed while we listed. */
+		if (err == -ENOMEM)
+			return err;
+		if (err) {
+			/* -ENOENT: removed while we listed. */
+			if (err != -ENOENT)
+				smoothfs_dir_skip(c, de, err);
 			hash_del(&de->hash);
 			kfree(de);
 			c->entries[i] = c->entries[--c->count];
 			continue;
 		}
-		if (err)
-			return err;
 		i++;
 	}
 	return 0;
@@ -358,9 +378,11 @@ static struct smoothfs_dir_cache *smoothfs_dir_cache_build(struct file *file)
 		err = vfs_llseek(df->lower[t], 0, SEEK_SET);
 		if (err >= 0)
 			err = iterate_dir(df->lower[t], &c->ctx);
-		if (!err)
+		if (!err || c->err)
 			err = c->err;
-		if (!err)
+		else if (err != -ENOMEM)
+			smoothfs_dir_skip(c, NULL, err);	/* what it gave is kept */
+		if (err != -ENOMEM)
 			err = smoothfs_dir_cache_inos(c, from);
 	}
 	revert_creds(old_cred);

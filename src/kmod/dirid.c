@@ -29,7 +29,12 @@ static void smoothfs_dir_oid_repair(struct smoothfs_sb_info *sbi, unsigned int t
 	struct path p = { .mnt = sbi->tiers[t].root.mnt, .dentry = lower };
 	int err;
 
-	err = smoothfs_oid_write(&p, oid);
+	/* Lookup holds no write access; smoothfs_oid_write() needs it held. */
+	err = mnt_want_write(p.mnt);
+	if (!err) {
+		err = smoothfs_oid_write(&p, oid);
+		mnt_drop_write(p.mnt);
+	}
 	if (err && err != -EEXIST && err != -EROFS)
 		pr_warn_ratelimited("%pd: cannot give the copy on tier %u its OID: %d\n",
 				    lower, t, err);

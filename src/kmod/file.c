@@ -26,7 +26,11 @@ static int smoothfs_open(struct inode *inode, struct file *file)
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	const struct cred *old_cred;
 	struct file *lower;
+	int err;
 
+	err = smoothfs_may_open_lower(inode, d_inode(si->lower.dentry), file->f_flags);
+	if (err)
+		return err;
 	old_cred = smoothfs_creds(inode);
 	lower = dentry_open(&si->lower,
 			    file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
@@ -83,6 +87,7 @@ static int smoothfs_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* The flags of our kiocb for the lower one. */
 static rwf_t smoothfs_iocb_to_rwf(int ki_flags)
 {
 	rwf_t flags = 0;
@@ -95,6 +100,23 @@ static rwf_t smoothfs_iocb_to_rwf(int ki_flags)
 		flags |= RWF_DSYNC;
 	if (ki_flags & IOCB_SYNC)
 		flags |= RWF_SYNC;
+	return flags;
+}
+
+/*
+ * For a write, also whether to append: an append (O_APPEND or
+ * pwritev2(RWF_APPEND)) must append on the lower too; and where the
+ * caller asked not to (RWF_NOAPPEND on an O_APPEND file, 6.9 and later),
+ * the lower file, opened O_APPEND as well, must not either.
+ */
+static rwf_t smoothfs_write_rwf(const struct kiocb *iocb, const struct file *lower)
+{
+	rwf_t flags = smoothfs_iocb_to_rwf(iocb->ki_flags);
+
+	if (iocb->ki_flags & IOCB_APPEND)
+		flags |= RWF_APPEND;
+	else if (lower->f_flags & O_APPEND)
+		flags |= SMOOTHFS_RWF_NOAPPEND;
 	return flags;
 }
 
@@ -163,11 +185,11 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	}
 	old_cred = smoothfs_creds(inode);
 	smoothfs_lower_write_start(lower);
-	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, smoothfs_iocb_to_rwf(iocb->ki_flags));
+	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, smoothfs_write_rwf(iocb, lower));
 	smoothfs_lower_write_end(lower);
 	revert_creds(old_cred);
 	ret = smoothfs_nowait_ret(iocb, ret);
-	fsstack_copy_attr_all(inode, file_inode(lower));
+	smoothfs_copy_attr_all(inode, file_inode(lower));
 	fsstack_copy_inode_size(inode, file_inode(lower));
 	inode_unlock(inode);
 	smoothfs_heat_write(inode, ret);
@@ -214,7 +236,7 @@ static void smoothfs_copy_lower_attr(struct inode *inode)
 {
 	struct inode *lower_inode = d_inode(SMOOTHFS_I(inode)->lower.dentry);
 
-	fsstack_copy_attr_all(inode, lower_inode);
+	smoothfs_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);
 }
 
@@ -444,6 +466,9 @@ int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iatt
 	struct iattr lower_attr;
 	int err;
 
+	err = smoothfs_may_setattr_lower(inode, lower_inode, attr);
+	if (err)
+		return err;
 	err = setattr_prepare(idmap, dentry, attr);
 	if (err)
 		return err;
@@ -467,7 +492,7 @@ int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iatt
 		smoothfs_setattr_dir_copies(dentry, &lower_attr);
 	revert_creds(old_cred);
 
-	fsstack_copy_attr_all(inode, lower_inode);
+	smoothfs_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);
 	return err;
 }

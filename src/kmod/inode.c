@@ -141,7 +141,7 @@ struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
 	si->tier = tier;
 	inode->i_ino = ino;
 	smoothfs_inomap_set(SMOOTHFS_SB(sb), lower_inode->i_sb, lower_inode->i_ino, ino);
-	fsstack_copy_attr_all(inode, lower_inode);
+	smoothfs_copy_attr_all(inode, lower_inode);
 	fsstack_copy_inode_size(inode, lower_inode);
 	smoothfs_xattr_iget(inode);
 
@@ -180,8 +180,7 @@ int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 	if (err)
 		return err;
 
-	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
-	fsstack_copy_inode_size(inode, d_inode(si->lower.dentry));
+	smoothfs_refresh_attr(inode, d_inode(si->lower.dentry));
 	if (S_ISDIR(inode->i_mode))
 		smoothfs_dir_times(path->dentry, stat, flags);
 	stat->dev = inode->i_sb->s_dev;

@@ -211,6 +211,7 @@ static struct dentry *smoothfs_create_on_tier(struct smoothfs_sb_info *sbi,
 		err = -EIO;	/* none of the supported lowers does this */
 	if (!err) {
 		lpath.dentry = lower;
+		/* Under the same write access as the create (oid.c). */
 		err = smoothfs_oid_assign(&lpath, oid);
 		if (err)
 			smoothfs_lower_remove(d_inode(lparent), lower);

@@ -39,23 +39,30 @@ int smoothfs_oid_read(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN])
 	return len < 0 ? len : 0;
 }
 
+/*
+ * Store @oid on @lower.  The caller holds write access to the lower mount
+ * (mnt_want_write): taking it again here would nest freeze protection,
+ * and a freeze of the tier starting in between would wait for the outer
+ * hold while the inner one waits for the freeze.
+ */
 int smoothfs_oid_write(const struct path *lower, const u8 oid[SMOOTHFS_OID_LEN])
 {
 	struct inode *inode = d_inode(lower->dentry);
 	int err;
 
-	err = mnt_want_write(lower->mnt);
-	if (err)
-		return err;
+	WARN_ON_ONCE(!sb_write_started(lower->mnt->mnt_sb));
 	inode_lock(inode);
 	err = __vfs_setxattr(SMOOTHFS_NOP_IDMAP, lower->dentry, inode, SMOOTHFS_XATTR_OID,
 			     oid, SMOOTHFS_OID_LEN, XATTR_CREATE);
 	inode_unlock(inode);
-	mnt_drop_write(lower->mnt);
 	return err;
 }
 
-/* Give a new lower object a fresh OID (caller holds the mounter's creds). */
+/*
+ * Give a new lower object a fresh OID.  The caller holds the mounter's
+ * creds and write access to lower->mnt, the same hold as for the create,
+ * so that a freeze of the tier waits for create and OID together.
+ */
 int smoothfs_oid_assign(const struct path *lower, u8 oid[SMOOTHFS_OID_LEN])
 {
 	smoothfs_oid_mint(oid);
@@ -72,8 +79,12 @@ int smoothfs_oid_get(struct smoothfs_sb_info *sbi, const struct path *lower,
 	old_cred = override_creds(sbi->creator_cred);
 	err = smoothfs_oid_read(lower, oid);
 	if (err == -ENODATA) {
-		smoothfs_oid_mint(oid);
-		err = smoothfs_oid_write(lower, oid);
+		/* Adoption: lookup and readdir hold no write access yet. */
+		err = mnt_want_write(lower->mnt);
+		if (!err) {
+			err = smoothfs_oid_assign(lower, oid);
+			mnt_drop_write(lower->mnt);
+		}
 		/* Someone adopted it at the same time: theirs stands. */
 		if (err == -EEXIST)
 			err = smoothfs_oid_read(lower, oid);

@@ -2,6 +2,12 @@
 /*
  * The registry of mounted pools: a pool's UUID and name are unique among
  * mounted pools, and the netlink commands find pools here.
+ *
+ * A mount claims its UUID and name at the start of fill_super (so that a
+ * second mount of the same pool fails with EBUSY at once), but netlink
+ * sees the pool only once fill_super is done with it: until then it is on
+ * smoothfs_pools_starting, which only the uniqueness check looks at.  A
+ * mount that fails is taken off either list by kill_sb.
  */
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -10,26 +16,41 @@
 
 #include "smoothfs.h"
 
-static LIST_HEAD(smoothfs_pools);
+static LIST_HEAD(smoothfs_pools);		/* mounted: netlink sees these */
+static LIST_HEAD(smoothfs_pools_starting);	/* in fill_super */
 static DEFINE_MUTEX(smoothfs_pools_lock);
 
-int smoothfs_pool_register(struct smoothfs_sb_info *sbi)
+static bool smoothfs_pool_taken(struct list_head *pools, const struct smoothfs_sb_info *sbi)
 {
 	struct smoothfs_sb_info *other;
+
+	list_for_each_entry(other, pools, pool_node)
+		if (uuid_equal(&other->uuid, &sbi->uuid) || strcmp(other->pool, sbi->pool) == 0)
+			return true;
+	return false;
+}
+
+/* Claim the pool's UUID and name; -EBUSY if a mounted pool has either. */
+int smoothfs_pool_register(struct smoothfs_sb_info *sbi)
+{
 	int err = 0;
 
 	mutex_lock(&smoothfs_pools_lock);
-	list_for_each_entry(other, &smoothfs_pools, pool_node) {
-		if (uuid_equal(&other->uuid, &sbi->uuid) ||
-		    strcmp(other->pool, sbi->pool) == 0) {
-			err = -EBUSY;
-			break;
-		}
-	}
-	if (!err)
-		list_add_tail(&sbi->pool_node, &smoothfs_pools);
+	if (smoothfs_pool_taken(&smoothfs_pools, sbi) ||
+	    smoothfs_pool_taken(&smoothfs_pools_starting, sbi))
+		err = -EBUSY;
+	else
+		list_add_tail(&sbi->pool_node, &smoothfs_pools_starting);
 	mutex_unlock(&smoothfs_pools_lock);
 	return err;
+}
+
+/* The mount is complete (root, sysfs): show the pool to netlink. */
+void smoothfs_pool_publish(struct smoothfs_sb_info *sbi)
+{
+	mutex_lock(&smoothfs_pools_lock);
+	list_move_tail(&sbi->pool_node, &smoothfs_pools);
+	mutex_unlock(&smoothfs_pools_lock);
 }
 
 void smoothfs_pool_unregister(struct smoothfs_sb_info *sbi)

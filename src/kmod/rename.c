@@ -7,11 +7,18 @@
  * directory on every tier that has a copy of it, in rank order, the new
  * parent directory being materialised on each of those tiers first.  A
  * failure part-way renames the copies already done back and returns the
- * error.  What the new name held on the other tiers (a replaced file on
- * another tier, the copies of a replaced empty directory, a duplicate a
- * faster tier shadowed) is removed once every rename has succeeded; if a
- * removal fails, the renames are undone too (copies already removed were
- * empty directories or the replaced object itself, and stay removed).
+ * error.  Nothing the new name held is destroyed before every rename has
+ * succeeded: on a tier where the moved object is renamed over a directory
+ * (the copies of a replaced empty directory) or over an object of the
+ * other kind (a duplicate a faster tier shadowed), the two are exchanged
+ * (RENAME_EXCHANGE on the lower), which the undo exchanges back; only a
+ * file over a file, the one rename of a file, replaces in place, and is
+ * the last step that can fail before the removals.  What the new name
+ * held (the exchanged objects, now at the old name, and what it held on
+ * tiers the moved object is not on) is removed once every rename has
+ * succeeded, the visible one last; if a removal fails, the renames are
+ * undone too (what was already removed were empty directories or
+ * shadowed duplicates, and stays removed).
  * RENAME_EXCHANGE swaps the two objects tier by tier: where both have a
  * lower object it is a lower exchange, elsewhere a plain rename of the
  * one that is there.
@@ -55,6 +62,8 @@ struct smoothfs_rename_ctx {
 	unsigned int flags;
 	/* Replacing: the objects at the new name on each tier, referenced. */
 	struct dentry *tgt[SMOOTHFS_MAX_TIERS];
+	/* Tiers where the target was exchanged to the old name. */
+	unsigned long swapped;
 };
 
 static bool smoothfs_is_meta_name(struct dentry *dentry)
@@ -122,6 +131,9 @@ out_drop:
 	return err;
 }
 
+static int smoothfs_remove_lower(struct smoothfs_sb_info *sbi, unsigned int t,
+				 struct dentry *lower);
+
 /* Do (or with @undo, undo) the part of the rename that is on tier @t. */
 static int smoothfs_rename_tier(struct smoothfs_rename_ctx *c, unsigned int t, bool undo)
 {
@@ -146,7 +158,11 @@ static int smoothfs_rename_tier(struct smoothfs_rename_ctx *c, unsigned int t, b
 	} else {
 		b = c->tgt[t];
 	}
-	/* What was replaced cannot come back; the name goes back empty. */
+	if (c->swapped & BIT(t))
+		return undo ?
+		       smoothfs_rename_one(mnt, ndir, a, odir, oname, b, RENAME_EXCHANGE) :
+		       smoothfs_rename_one(mnt, odir, a, ndir, nname, b, RENAME_EXCHANGE);
+	/* A file replaced in place cannot come back; the name goes back empty. */
 	if (undo)
 		return smoothfs_rename_one(mnt, ndir, a, odir, oname, NULL, 0);
 	replaced_ino = b ? d_inode(b)->i_ino : 0;
@@ -154,6 +170,34 @@ static int smoothfs_rename_tier(struct smoothfs_rename_ctx *c, unsigned int t, b
 	if (!err && b)
 		smoothfs_inomap_forget(c->sbi, b->d_sb, replaced_ino);
 	return err;
+}
+
+/*
+ * Whether to exchange the target on tier @t aside rather than rename over
+ * it; with -EINVAL (a lower without RENAME_EXCHANGE) the old way: a
+ * directory is replaced in place, an object of the other kind removed
+ * first.
+ */
+static int smoothfs_rename_step(struct smoothfs_rename_ctx *c, unsigned int t)
+{
+	struct dentry *a = c->oe->lower[t], *b = c->tgt[t];
+	int err;
+
+	if ((c->flags & RENAME_EXCHANGE) || !a || !b || (!d_is_dir(a) && !d_is_dir(b)))
+		return smoothfs_rename_tier(c, t, false);
+	c->swapped |= BIT(t);
+	err = smoothfs_rename_tier(c, t, false);
+	if (err != -EINVAL)
+		return err;
+	c->swapped &= ~BIT(t);
+	if (d_is_dir(a) != d_is_dir(b)) {
+		err = smoothfs_remove_lower(c->sbi, t, b);
+		if (err)
+			return err;
+		c->tgt[t] = NULL;
+		dput(b);
+	}
+	return smoothfs_rename_tier(c, t, false);
 }
 
 static int smoothfs_remove_lower(struct smoothfs_sb_info *sbi, unsigned int t,
@@ -173,15 +217,12 @@ static int smoothfs_remove_lower(struct smoothfs_sb_info *sbi, unsigned int t,
 /*
  * Replacing a name: find what it holds on every tier (the visible target
  * and duplicates it shadows).  Directories among them must be empty on
- * every tier.  A shadowed duplicate of the other kind on a tier where the
- * source is renamed goes first, so that the lower rename can take its
- * place.
+ * every tier.  Nothing is removed yet.
  */
 static int smoothfs_rename_targets(struct smoothfs_rename_ctx *c)
 {
 	struct smoothfs_entry dirs = {};
 	unsigned int t;
-	int err;
 
 	for (t = 0; t < c->sbi->ntiers; t++) {
 		struct dentry *d;
@@ -200,22 +241,13 @@ static int smoothfs_rename_targets(struct smoothfs_rename_ctx *c)
 		if (d_is_dir(d))
 			dirs.lower[t] = d;
 	}
-	err = smoothfs_dir_is_empty(c->sbi, &dirs);
-	for (t = 0; !err && t < c->sbi->ntiers; t++) {
-		struct dentry *a = c->oe->lower[t], *b = c->tgt[t];
-
-		if (!a || !b || d_is_dir(a) == d_is_dir(b))
-			continue;
-		err = smoothfs_remove_lower(c->sbi, t, b);
-		if (!err) {
-			c->tgt[t] = NULL;
-			dput(b);
-		}
-	}
-	return err;
+	return smoothfs_dir_is_empty(c->sbi, &dirs);
 }
 
-/* Remove what the new name held on tiers the source is not on. */
+/*
+ * Every rename succeeded: remove what the new name held, exchanged to the
+ * old name or on tiers the source is not on.
+ */
 static int smoothfs_rename_remove_rest(struct smoothfs_rename_ctx *c)
 {
 	unsigned int t;
@@ -225,11 +257,15 @@ static int smoothfs_rename_remove_rest(struct smoothfs_rename_ctx *c)
 	for (t = c->sbi->ntiers; t-- > 0;) {
 		struct dentry *b = c->tgt[t];
 
-		if (!b || c->oe->lower[t])
+		if (!b || (c->oe->lower[t] && !(c->swapped & BIT(t))))
 			continue;
 		err = smoothfs_remove_lower(c->sbi, t, b);
 		if (err)
 			return err;
+		/* Gone: an undo renames the source back onto a free name. */
+		c->swapped &= ~BIT(t);
+		c->tgt[t] = NULL;
+		dput(b);
 	}
 	return 0;
 }
@@ -329,7 +365,7 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 		if (!err && (!c.ope->lower[t] || !c.npe->lower[t]))
 			err = -ESTALE;
 		if (!err)
-			err = smoothfs_rename_tier(&c, t, false);
+			err = smoothfs_rename_step(&c, t);
 		if (!err) {
 			if (!done)
 				first = t;

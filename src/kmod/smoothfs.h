@@ -127,6 +127,15 @@ static inline struct smoothfs_entry *SMOOTHFS_E(const struct dentry *dentry)
 	return dentry->d_fsdata;
 }
 
+/* attr.c */
+void smoothfs_copy_flags(struct inode *inode, const struct inode *lower);
+void smoothfs_copy_attr_all(struct inode *inode, const struct inode *lower);
+void smoothfs_refresh_attr(struct inode *inode, struct inode *lower);
+int smoothfs_may_open_lower(struct inode *inode, const struct inode *lower,
+			    unsigned int flags);
+int smoothfs_may_setattr_lower(struct inode *inode, const struct inode *lower,
+			       const struct iattr *attr);
+
 /* dentry.c */
 extern const struct dentry_operations smoothfs_dentry_ops;
 struct smoothfs_entry *smoothfs_entry_alloc(void);
@@ -273,6 +282,7 @@ int smoothfs_oid_write(const struct path *lower, const u8 oid[SMOOTHFS_OID_LEN])
 
 /* pool.c */
 int smoothfs_pool_register(struct smoothfs_sb_info *sbi);
+void smoothfs_pool_publish(struct smoothfs_sb_info *sbi);
 void smoothfs_pool_unregister(struct smoothfs_sb_info *sbi);
 struct smoothfs_sb_info *smoothfs_pool_get(const void *uuid);
 void smoothfs_pool_put(struct smoothfs_sb_info *sbi);

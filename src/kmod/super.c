@@ -283,6 +283,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (err)
 		return err;
 	sbi->mounted = true;
+	smoothfs_pool_publish(sbi);
 	smoothfs_event_mount_ready(sbi);
 	smoothfs_heat_start(sbi);
 	return 0;

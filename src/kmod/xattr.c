@@ -198,7 +198,7 @@ static int smoothfs_reserved_set(const struct xattr_handler *handler,
 	if (err)
 		return err;
 	WRITE_ONCE(si->pin, pin);
-	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
+	smoothfs_copy_attr_all(inode, d_inode(si->lower.dentry));
 	return 0;
 }
 
@@ -237,7 +237,7 @@ static int smoothfs_other_set(const struct xattr_handler *handler,
 		err = vfs_removexattr(SMOOTHFS_NOP_IDMAP, si->lower.dentry, full);
 	revert_creds(old_cred);
 	mnt_drop_write(si->lower.mnt);
-	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
+	smoothfs_copy_attr_all(inode, d_inode(si->lower.dentry));
 	return err;
 }
 
@@ -507,7 +507,7 @@ static int smoothfs_set_inode_acl(struct inode *inode, struct dentry *dentry,
 	if (!err && S_ISDIR(inode->i_mode))
 		err = smoothfs_set_copies_acl(inode, dentry, type, acl);
 	revert_creds(old_cred);
-	fsstack_copy_attr_all(inode, d_inode(si->lower.dentry));
+	smoothfs_copy_attr_all(inode, d_inode(si->lower.dentry));
 	return err;
 }
 
