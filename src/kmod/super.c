@@ -242,6 +242,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	INIT_LIST_HEAD(&sbi->pool_node);
 	mutex_init(&sbi->materialize_lock);
 	smoothfs_heat_init(sbi);
+	smoothfs_moves_init(sbi);
 	sbi->sb = sb;
 	sb->s_fs_info = sbi;
 	sbi->pool = ctx->pool;
