@@ -315,7 +315,10 @@ out:
 }
 
 /*
- * MovePlan.  The caller holds a reference on @inode and on the pool.
+ * MovePlan.  The caller holds a reference on @inode and on the pool.  It
+ * does not take the inode lock, so a writer stuck in the file cannot
+ * hold it up: si->lower changes only under si->move.lock, in a state
+ * other than placed, and the cutover checks again what may change.
  */
 static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 			      unsigned int dest, u64 seq, bool force,
@@ -331,8 +334,6 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 		NL_SET_ERR_MSG(extack, "only regular files move");
 		return -EBUSY;
 	}
-	inode_lock(inode);
-	lower_inode = d_inode(si->lower.dentry);
 	pin = READ_ONCE(si->pin);
 	spin_lock(&sbi->moves.lock);
 	if (sbi->moves.quiesced) {
@@ -341,9 +342,10 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 	}
 	spin_unlock(&sbi->moves.lock);
 	if (err)
-		goto out;
+		return err;
 
 	spin_lock(&mv->lock);
+	lower_inode = d_inode(si->lower.dentry);
 	if (mv->state != SMOOTHFS_MS_PLACED) {
 		NL_SET_ERR_MSG(extack, "the file is not placed: a move is open");
 		err = -EBUSY;
@@ -374,12 +376,14 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 	spin_unlock(&mv->lock);
 	if (!err)
 		smoothfs_event_move_state(sbi, si->oid, SMOOTHFS_MS_PLAN_ACCEPTED, seq);
-out:
-	inode_unlock(inode);
 	return err;
 }
 
-/* MoveAbort: plan_accepted or failed back to placed, staged copy removed. */
+/*
+ * MoveAbort: plan_accepted or failed back to placed, staged copy removed.
+ * Without the inode lock, like the plan: a cutover takes the plan only in
+ * plan_accepted, under si->move.lock.
+ */
 static int smoothfs_move_abort(struct smoothfs_sb_info *sbi, struct inode *inode, u64 seq,
 			       struct netlink_ext_ack *extack)
 {
@@ -388,27 +392,29 @@ static int smoothfs_move_abort(struct smoothfs_sb_info *sbi, struct inode *inode
 	unsigned int dest;
 	int err = 0;
 
-	inode_lock(inode);
 	spin_lock(&mv->lock);
-	if (mv->state != SMOOTHFS_MS_PLAN_ACCEPTED && mv->state != SMOOTHFS_MS_FAILED) {
+	if (mv->state == SMOOTHFS_MS_PLACED) {
 		NL_SET_ERR_MSG(extack, "no planned or failed move to abort");
 		err = -EINVAL;
 	} else if (mv->seq != seq) {
-		NL_SET_ERR_MSG(extack, "the transaction sequence is not the plan's");
+		NL_SET_ERR_MSG(extack, "the transaction sequence is not the move's");
 		err = -ESTALE;
+	} else if (mv->state != SMOOTHFS_MS_PLAN_ACCEPTED && mv->state != SMOOTHFS_MS_FAILED) {
+		NL_SET_ERR_MSG(extack, "the move is being cut over");
+		err = -EBUSY;
+	} else {
+		mv->state = SMOOTHFS_MS_PLACED;
 	}
 	dest = mv->dest;
 	spin_unlock(&mv->lock);
-	if (!err) {
-		err = smoothfs_stage_remove(sbi, si, dest);
-		if (err)
-			pr_warn_ratelimited("%s: abort: cannot remove the staged copy on tier %u: %d\n",
-					    sbi->pool, dest, err);
-		err = 0;
-		smoothfs_move_set(sbi, si, SMOOTHFS_MS_PLACED, seq);
-	}
-	inode_unlock(inode);
-	return err;
+	if (err)
+		return err;
+	smoothfs_event_move_state(sbi, si->oid, SMOOTHFS_MS_PLACED, seq);
+	err = smoothfs_stage_remove(sbi, si, dest);
+	if (err)
+		pr_warn_ratelimited("%s: abort: cannot remove the staged copy on tier %u: %d\n",
+				    sbi->pool, dest, err);
+	return 0;
 }
 
 /*
