@@ -28,6 +28,8 @@ static int smoothfs_open(struct inode *inode, struct file *file)
 	struct path path;
 	u32 gen;
 
+	if (smoothfs_tier_offline(inode))
+		return -EIO;
 	gen = smoothfs_move_lower_get(inode, &path);
 	old_cred = smoothfs_creds(inode);
 	lower = dentry_open(&path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),

@@ -44,6 +44,7 @@
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
+#include <linux/statfs.h>
 #include <linux/wait_bit.h>
 #include <linux/xattr.h>
 #include <net/genetlink.h>
@@ -145,6 +146,14 @@ void smoothfs_move_inspect(struct inode *inode, struct smoothfs_move_info *mi)
 	spin_unlock(&mv->lock);
 }
 
+/* Whether @inode's tier was taken offline by TierDown: its data fail fast. */
+bool smoothfs_tier_offline(struct inode *inode)
+{
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(inode->i_sb);
+
+	return READ_ONCE(sbi->tiers[READ_ONCE(SMOOTHFS_I(inode)->tier)].offline);
+}
+
 /* --- open files: the lower file follows the cutovers ----------------- */
 
 struct smoothfs_file {
@@ -188,6 +197,8 @@ struct file *smoothfs_file_lower(struct file *file)
 	struct path path;
 	u32 gen;
 
+	if (smoothfs_tier_offline(inode))
+		return ERR_PTR(-EIO);
 	spin_lock(&sf->lock);
 	lower = sf->lower;
 	if (likely(sf->gen == READ_ONCE(mv->generation))) {
@@ -349,6 +360,10 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 	if (mv->state != SMOOTHFS_MS_PLACED) {
 		NL_SET_ERR_MSG(extack, "the file is not placed: a move is open");
 		err = -EBUSY;
+	} else if (READ_ONCE(sbi->tiers[dest].offline) ||
+		   READ_ONCE(sbi->tiers[si->tier].offline)) {
+		NL_SET_ERR_MSG(extack, "the source or destination tier is offline");
+		err = -EIO;
 	} else if (dest == si->tier) {
 		NL_SET_ERR_MSG(extack, "the file is on the destination tier already");
 		err = -EALREADY;
@@ -1005,4 +1020,87 @@ int smoothfs_nl_reconcile(struct sk_buff *skb, struct genl_info *info)
 	spin_unlock(&sbi->heat_lock);
 	smoothfs_pool_put(sbi);
 	return 0;
+}
+
+/* The tier a TIER_DOWN or REPROBE request names in @sbi. */
+static int smoothfs_nl_tier(struct genl_info *info, struct smoothfs_sb_info *sbi,
+			    unsigned int *tier)
+{
+	*tier = nla_get_u8(info->attrs[SMOOTHFS_ATTR_TIER_RANK]);
+	if (*tier >= sbi->ntiers) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SMOOTHFS_ATTR_TIER_RANK],
+				    "the pool has no such tier");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * TierDown: the tier is offline.  Opens, reads and writes of files on it
+ * fail with EIO at once, new files go elsewhere, moves to or from it are
+ * refused; lookups and the rest of the pool keep working.
+ */
+int smoothfs_nl_tier_down(struct sk_buff *skb, struct genl_info *info)
+{
+	struct smoothfs_sb_info *sbi;
+	unsigned int tier;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, SMOOTHFS_ATTR_TIER_RANK))
+		return -EINVAL;
+	err = smoothfs_nl_object(info, &sbi, NULL);
+	if (err)
+		return err;
+	err = smoothfs_nl_tier(info, sbi, &tier);
+	if (!err && !READ_ONCE(sbi->tiers[tier].offline)) {
+		WRITE_ONCE(sbi->tiers[tier].offline, true);
+		pr_warn("%s: tier %u (%s) is offline\n", sbi->pool, tier, sbi->tiers[tier].path);
+	}
+	smoothfs_pool_put(sbi);
+	return err;
+}
+
+/*
+ * Reprobe: the tier comes back if its root still answers statfs and its
+ * path still leads to the same directory; EIO (and offline) otherwise.
+ */
+int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info)
+{
+	struct smoothfs_sb_info *sbi;
+	struct smoothfs_tier *t;
+	struct kstatfs st;
+	unsigned int tier;
+	struct path path;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, SMOOTHFS_ATTR_TIER_RANK))
+		return -EINVAL;
+	err = smoothfs_nl_object(info, &sbi, NULL);
+	if (err)
+		return err;
+	err = smoothfs_nl_tier(info, sbi, &tier);
+	if (err)
+		goto out;
+	t = &sbi->tiers[tier];
+	err = vfs_statfs(&t->root, &st);
+	if (!err) {
+		err = kern_path(t->path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
+		if (!err) {
+			if (!path_equal(&path, &t->root))
+				err = -ESTALE;
+			path_put(&path);
+		}
+	}
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "the tier does not answer");
+		smoothfs_tier_fault(sbi, tier, -EIO);
+		err = -EIO;
+	} else if (READ_ONCE(t->offline)) {
+		WRITE_ONCE(t->offline, false);
+		WRITE_ONCE(t->space_checked, 0);
+		pr_info("%s: tier %u (%s) is back\n", sbi->pool, tier, t->path);
+	}
+out:
+	smoothfs_pool_put(sbi);
+	return err;
 }

@@ -146,6 +146,8 @@ static const struct genl_ops smoothfs_genl_ops[] = {
 	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_REVOKE_MAPPINGS, smoothfs_nl_revoke_mappings),
 	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_QUIESCE, smoothfs_nl_quiesce),
 	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_RECONCILE, smoothfs_nl_reconcile),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_TIER_DOWN, smoothfs_nl_tier_down),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_REPROBE, smoothfs_nl_reprobe),
 	{
 		.cmd = SMOOTHFS_CMD_LIST_POOLS,
 		.dumpit = smoothfs_nl_list_pools,

@@ -33,6 +33,7 @@ struct smoothfs_tier {
 	/* Tier faults (fault.c): next event allowed, events held back. */
 	unsigned long fault_next;	/* jiffies; under fault_lock */
 	u64 faults_suppressed;
+	bool offline;		/* TierDown until Reprobe (move.c); READ_ONCE */
 };
 
 /* Per-pool counters, shown in sysfs. */
@@ -260,6 +261,7 @@ struct smoothfs_file *smoothfs_file_alloc(struct file *lower, u32 gen);
 void smoothfs_file_free(struct smoothfs_file *sf);
 struct file *smoothfs_file_lower(struct file *file);
 bool smoothfs_lower_current(struct file *file, struct file *lower);
+bool smoothfs_tier_offline(struct inode *inode);
 struct smoothfs_move_info {
 	u8 state, dest, pin;
 	u32 generation;
@@ -273,6 +275,8 @@ int smoothfs_nl_move_abort(struct sk_buff *skb, struct genl_info *info);
 int smoothfs_nl_revoke_mappings(struct sk_buff *skb, struct genl_info *info);
 int smoothfs_nl_quiesce(struct sk_buff *skb, struct genl_info *info);
 int smoothfs_nl_reconcile(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_tier_down(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info);
 
 /* namei.c */
 int smoothfs_create(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,

@@ -9,6 +9,8 @@
  *   move-tool revoke UUID OID-HEX
  *   move-tool quiesce UUID
  *   move-tool reconcile UUID
+ *   move-tool tier-down UUID RANK
+ *   move-tool reprobe UUID RANK
  *   move-tool move PATH DEST SEQ [force]      smoothfs_move_path()
  *   move-tool splice-stuck FILE MS            a writer stuck in the file:
  *        splice(2) from an empty pipe into FILE (at its end); after MS
@@ -120,7 +122,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: bad uuid %s\n", argv[2]);
 		return 2;
 	}
-	if (argc > 3 && strcmp(cmd, "move") && smoothfs_oid_from_hex(argv[3], &oid) < 0) {
+	if (argc > 3 && strcmp(cmd, "move") && strcmp(cmd, "tier-down") && strcmp(cmd, "reprobe") &&
+	    smoothfs_oid_from_hex(argv[3], &oid) < 0) {
 		fprintf(stderr, "error: bad oid %s\n", argv[3]);
 		return 2;
 	}
@@ -141,6 +144,10 @@ int main(int argc, char **argv)
 		r = smoothfs_quiesce(c, &uuid);
 	else if (!strcmp(cmd, "reconcile") && argc == 3)
 		r = smoothfs_reconcile(c, &uuid, "vm test");
+	else if (!strcmp(cmd, "tier-down") && argc == 4)
+		r = smoothfs_tier_down(c, &uuid, num(argv[3]));
+	else if (!strcmp(cmd, "reprobe") && argc == 4)
+		r = smoothfs_reprobe(c, &uuid, num(argv[3]));
 	else if (!strcmp(cmd, "move") && (argc == 5 || argc == 6))
 		r = smoothfs_move_path(c, argv[2], num(argv[3]), num(argv[4]),
 				       argc == 6 && !strcmp(argv[5], "force") ?

@@ -41,9 +41,9 @@ o=$(oidhex "$mnt/f")
 [ ${#o} -eq 32 ]
 ok $? "the file has an OID ($o)"
 
-"$nl" events 0 3000 11 >/tmp/events.out 2>&1 &
+"$nl" events 6 20000 11 >/tmp/events.out 2>&1 &
 evpid=$!
-sleep 1
+while ! grep -q subscribed /tmp/events.out; do sleep 0.1; done
 run_ok "demote f: tier 0 -> 1" -- "$mt" move "$mnt/f" 1 1
 wait $evpid
 [ ! -e /t0/f ] && [ -f /t1/f ]
