@@ -44,7 +44,7 @@ TEST_LDLIBS = $(shell pkg-config --libs cmocka) $(LIB_LDLIBS)
 VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
-.PHONY: all lib vm-progs fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
+.PHONY: all lib vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	dkms-check demo bench deb install install-lib install-dkms clean
 
 all: module lib
@@ -109,17 +109,42 @@ $(B)/tests/%: tests/unit/%.c $(LIB_ASAN_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(LIB_CFLAGS) -Itests/unit -o $@ $< $(LIB_ASAN_OBJS) $(TEST_LDLIBS)
 
+# smoothfsd's engine (heat, planner) is pure logic: its tests link its
+# objects, and the policy simulator runs the same code optimised.
+ENGINE_SRCS := src/smoothfsd/heat.c src/smoothfsd/planner.c
+ENGINE_HDRS := $(ENGINE_SRCS:.c=.h)
+ENGINE_ASAN_OBJS := $(patsubst src/smoothfsd/%.c,$(B)/asan/smoothfsd/%.o,$(ENGINE_SRCS))
+
+$(B)/asan/smoothfsd/%.o: src/smoothfsd/%.c $(ENGINE_HDRS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Isrc/smoothfsd -c -o $@ $<
+
+$(B)/tests/test-smoothfsd-%: tests/unit/test-smoothfsd-%.c $(ENGINE_ASAN_OBJS) $(ENGINE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Isrc/smoothfsd -Itests/unit -o $@ $< $(ENGINE_ASAN_OBJS) \
+		$(shell pkg-config --libs cmocka) -lm
+
+$(B)/bench/policy-sim: bench/policy-sim.c $(ENGINE_SRCS) $(ENGINE_HDRS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -g -Isrc/smoothfsd -o $@ bench/policy-sim.c $(ENGINE_SRCS) -lm
+
+# Deterministic (seeded): fails when the planner misses a target.  make
+# check runs the 10% case; this runs every fast-tier size of the report.
+policy-sim: $(B)/bench/policy-sim
+	@set -e; for pct in 1 5 10 20; do $(B)/bench/policy-sim -p $$pct; echo; done
+
 # The documented example must keep compiling against the public header.
 $(B)/examples/%: docs/examples/%.c $(B)/lib/libsmoothfs.so
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< -L$(B)/lib -lsmoothfs
 
-unit-check: $(UNIT_TESTS) $(B)/examples/watch-events $(B)/lib/libsmoothfs.so
+unit-check: $(UNIT_TESTS) $(B)/examples/watch-events $(B)/lib/libsmoothfs.so $(B)/bench/policy-sim
 	tools/check-exports $(B)/lib/libsmoothfs.so
 	@set -e; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; \
 		SEED_CONTRACT=tests/unit/seed-contract.txt TESTS_DIR=tests/unit $$t; \
 	done
+	$(B)/bench/policy-sim
 
 # --- fuzzing (clang libFuzzer) -------------------------------------------
 # make fuzz FUZZ_SECONDS=600 runs each target for that long, keeping its
@@ -144,7 +169,7 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZ_TARGETS))
 	done
 
 # Objects made by pattern rules are intermediate to make; keep them.
-.SECONDARY: $(LIB_OBJS) $(LIB_ASAN_OBJS)
+.SECONDARY: $(LIB_OBJS) $(LIB_ASAN_OBJS) $(ENGINE_ASAN_OBJS)
 
 # --- programs the VM tests run (linked against the built library) --------
 VM_PROGS := $(patsubst tests/vm/prog/%.c,$(B)/vm-progs/%,$(sort $(wildcard tests/vm/prog/*.c)))

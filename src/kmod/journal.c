@@ -633,6 +633,8 @@ static int smoothfs_recover_one(struct smoothfs_recovery *r, const struct smooth
 	const char *name;
 	int nlen, err;
 
+	if (!r->stage[rec->src_tier] || !r->stage[rec->dst_tier])
+		return -ENODEV;		/* a tier without .smoothfs/stage */
 	snprintf(hex, sizeof(hex), "%*phN", SMOOTHFS_OID_LEN, rec->oid);
 	d = lookup_one_len_unlocked(hex, r->stage[rec->dst_tier], 2 * SMOOTHFS_OID_LEN);
 	if (IS_ERR(d))
@@ -805,38 +807,43 @@ static int smoothfs_stage_clean(struct smoothfs_sb_info *sbi, unsigned int t,
 	return err;
 }
 
+/*
+ * .smoothfs/stage on every tier and the journal on tier 0.  Only tier 0
+ * failing fails the mount; another tier without a stage directory takes
+ * no part in recovery (its records stay in the journal).
+ */
 static int smoothfs_journal_setup(struct smoothfs_sb_info *sbi, struct smoothfs_recovery *r)
 {
 	struct dentry *meta0 = NULL;
 	unsigned int t;
-	int err = 0;
+	int err;
 
 	for (t = 0; t < sbi->ntiers; t++) {
 		struct vfsmount *mnt = sbi->tiers[t].root.mnt;
-		struct dentry *meta;
+		struct dentry *meta, *stage;
 
 		meta = smoothfs_journal_mkdir(mnt, sbi->tiers[t].root.dentry, SMOOTHFS_META_DIR);
-		if (IS_ERR(meta)) {
-			err = PTR_ERR(meta);
-			break;
+		stage = meta;
+		if (!IS_ERR(meta))
+			stage = smoothfs_journal_mkdir(mnt, meta, SMOOTHFS_STAGE_NAME);
+		if (IS_ERR(stage)) {
+			err = PTR_ERR(stage);
+			if (!IS_ERR(meta))
+				dput(meta);
+			if (t == 0) {
+				pr_err("pool %s: tier 0: cannot create %s (error %d)\n",
+				       sbi->pool, SMOOTHFS_STAGE_DIR, err);
+				return err;
+			}
+			pr_warn("pool %s: tier %u: cannot create %s (error %d), no recovery on it\n",
+				sbi->pool, t, SMOOTHFS_STAGE_DIR, err);
+			continue;
 		}
-		r->stage[t] = smoothfs_journal_mkdir(mnt, meta, SMOOTHFS_STAGE_NAME);
-		if (IS_ERR(r->stage[t])) {
-			err = PTR_ERR(r->stage[t]);
-			r->stage[t] = NULL;
-			dput(meta);
-			break;
-		}
+		r->stage[t] = stage;
 		if (t == 0)
 			meta0 = meta;
 		else
 			dput(meta);
-	}
-	if (err) {
-		pr_err("pool %s: tier %u: cannot create %s (error %d)\n",
-		       sbi->pool, t, SMOOTHFS_STAGE_DIR, err);
-		dput(meta0);
-		return err;
 	}
 	r->j->file = smoothfs_journal_file(sbi, meta0);
 	dput(meta0);
@@ -845,8 +852,9 @@ static int smoothfs_journal_setup(struct smoothfs_sb_info *sbi, struct smoothfs_
 		r->j->file = NULL;
 		pr_err("pool %s: cannot open %s/%s (error %d)\n",
 		       sbi->pool, SMOOTHFS_META_DIR, SMOOTHFS_JOURNAL_NAME, err);
+		return err;
 	}
-	return err;
+	return 0;
 }
 
 int smoothfs_journal_open(struct smoothfs_sb_info *sbi)
@@ -878,7 +886,7 @@ int smoothfs_journal_open(struct smoothfs_sb_info *sbi)
 		goto out;
 	smoothfs_recover(r);
 	for (t = 0; t < sbi->ntiers; t++) {
-		if (r->keep_stage[t])
+		if (r->keep_stage[t] || !r->stage[t])
 			continue;
 		err = smoothfs_stage_clean(sbi, t, r->stage[t]);
 		if (err)
