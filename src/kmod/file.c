@@ -23,19 +23,25 @@ static const struct cred *smoothfs_creds(struct inode *inode)
 
 static int smoothfs_open(struct inode *inode, struct file *file)
 {
-	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	const struct cred *old_cred;
 	struct file *lower;
+	struct path path;
+	u32 gen;
 	int err;
 
-	err = smoothfs_may_open_lower(inode, d_inode(si->lower.dentry), file->f_flags);
-	if (err)
+	if (smoothfs_tier_offline(inode))
+		return -EIO;
+	gen = smoothfs_move_lower_get(inode, &path);
+	err = smoothfs_may_open_lower(inode, d_inode(path.dentry), file->f_flags);
+	if (err) {
+		path_put(&path);
 		return err;
+	}
 	old_cred = smoothfs_creds(inode);
-	lower = dentry_open(&si->lower,
-			    file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
+	lower = dentry_open(&path, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
 			    current_cred());
 	revert_creds(old_cred);
+	path_put(&path);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	/*
@@ -44,7 +50,11 @@ static int smoothfs_open(struct inode *inode, struct file *file)
 	 */
 	if (lower->f_mode & FMODE_CAN_ODIRECT)
 		file->f_mode |= FMODE_CAN_ODIRECT;
-	file->private_data = lower;
+	file->private_data = smoothfs_file_alloc(lower, gen);
+	if (!file->private_data) {
+		fput(lower);
+		return -ENOMEM;
+	}
 	smoothfs_heat_open(inode);
 	return 0;
 }
@@ -53,26 +63,30 @@ static int smoothfs_open(struct inode *inode, struct file *file)
 #define SMOOTHFS_SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT)
 
 /*
- * The lower file of an open smoothfs file, with the flags fcntl changed
- * since open carried over (as overlayfs does).  Every data operation gets
- * its lower file here.
+ * The lower file of an open smoothfs file, referenced (smoothfs_lower_put
+ * it): after a move the new lower file (move.c), with the flags fcntl
+ * changed since open carried over (as overlayfs does).  Every data
+ * operation gets its lower file here.
  */
 static struct file *smoothfs_lower_file(struct file *file)
 {
-	struct file *lower = file->private_data;
+	struct file *lower = smoothfs_file_lower(file);
 	unsigned int flags = file->f_flags & SMOOTHFS_SETFL_MASK;
-	int err;
+	int err = 0;
 
+	if (IS_ERR(lower))
+		return lower;
 	if (likely(!((lower->f_flags ^ flags) & SMOOTHFS_SETFL_MASK)))
 		return lower;
 	if (((lower->f_flags ^ flags) & O_APPEND) && IS_APPEND(file_inode(lower)))
-		return ERR_PTR(-EPERM);
-	if ((flags & O_DIRECT) && !(lower->f_mode & FMODE_CAN_ODIRECT))
-		return ERR_PTR(-EINVAL);
-	if (lower->f_op->check_flags) {
+		err = -EPERM;
+	else if ((flags & O_DIRECT) && !(lower->f_mode & FMODE_CAN_ODIRECT))
+		err = -EINVAL;
+	else if (lower->f_op->check_flags)
 		err = lower->f_op->check_flags(flags);
-		if (err)
-			return ERR_PTR(err);
+	if (err) {
+		fput(lower);
+		return ERR_PTR(err);
 	}
 	spin_lock(&lower->f_lock);
 	lower->f_flags = (lower->f_flags & ~SMOOTHFS_SETFL_MASK) | flags;
@@ -81,9 +95,11 @@ static struct file *smoothfs_lower_file(struct file *file)
 	return lower;
 }
 
+#define smoothfs_lower_put(lower) fput(lower)
+
 static int smoothfs_release(struct inode *inode, struct file *file)
 {
-	fput(file->private_data);
+	smoothfs_file_free(file->private_data);
 	return 0;
 }
 
@@ -150,13 +166,16 @@ static ssize_t smoothfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	lower = smoothfs_lower_file(file);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	if (smoothfs_nowait_refused(iocb, lower))
+	if (smoothfs_nowait_refused(iocb, lower)) {
+		smoothfs_lower_put(lower);
 		return -EAGAIN;
+	}
 	old_cred = smoothfs_creds(file_inode(file));
 	ret = vfs_iter_read(lower, iter, &iocb->ki_pos, smoothfs_iocb_to_rwf(iocb->ki_flags));
 	revert_creds(old_cred);
 	ret = smoothfs_nowait_ret(iocb, ret);
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
+	smoothfs_lower_put(lower);
 	smoothfs_heat_read(file_inode(file), ret);
 	smoothfs_inode_fault(file_inode(file), ret);
 	return ret;
@@ -174,14 +193,24 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	lower = smoothfs_lower_file(file);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	if (smoothfs_nowait_refused(iocb, lower))
+	if (smoothfs_nowait_refused(iocb, lower)) {
+		smoothfs_lower_put(lower);
 		return -EAGAIN;
-	/* Serialise with other writers so size and times stay in step. */
+	}
+	/* Serialise with other writers and with a cutover (the gate, move.c). */
 	if (iocb->ki_flags & IOCB_NOWAIT) {
-		if (!inode_trylock(inode))
+		if (!inode_trylock(inode)) {
+			smoothfs_lower_put(lower);
 			return -EAGAIN;
+		}
 	} else {
 		inode_lock(inode);
+	}
+	/* A cutover may have switched the file while we waited. */
+	if (unlikely(!smoothfs_lower_current(file, lower))) {
+		inode_unlock(inode);
+		smoothfs_lower_put(lower);
+		return smoothfs_write_iter(iocb, iter);
 	}
 	old_cred = smoothfs_creds(inode);
 	smoothfs_lower_write_start(lower);
@@ -191,7 +220,9 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	ret = smoothfs_nowait_ret(iocb, ret);
 	smoothfs_copy_attr_all(inode, file_inode(lower));
 	fsstack_copy_inode_size(inode, file_inode(lower));
+	smoothfs_move_wrote(inode);
 	inode_unlock(inode);
+	smoothfs_lower_put(lower);
 	smoothfs_heat_write(inode, ret);
 	smoothfs_inode_fault(inode, ret);
 	return ret;
@@ -212,6 +243,7 @@ static loff_t smoothfs_llseek(struct file *file, loff_t offset, int whence)
 	ret = vfs_llseek(lower, offset, whence);
 	file->f_pos = lower->f_pos;
 	inode_unlock(inode);
+	smoothfs_lower_put(lower);
 	return ret;
 }
 
@@ -227,6 +259,7 @@ static int smoothfs_fsync(struct file *file, loff_t start, loff_t end, int datas
 	old_cred = smoothfs_creds(file_inode(file));
 	err = vfs_fsync_range(lower, start, end, datasync);
 	revert_creds(old_cred);
+	smoothfs_lower_put(lower);
 	smoothfs_inode_fault(file_inode(file), err);
 	return err;
 }
@@ -262,16 +295,25 @@ static ssize_t smoothfs_splice_write(struct pipe_inode_info *pipe, struct file *
 	lower = smoothfs_lower_file(out);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
-	if (!lower->f_op->splice_write)
+	if (!lower->f_op->splice_write) {
+		smoothfs_lower_put(lower);
 		return -EINVAL;
+	}
 	inode_lock(inode);
+	if (unlikely(!smoothfs_lower_current(out, lower))) {
+		inode_unlock(inode);
+		smoothfs_lower_put(lower);
+		return smoothfs_splice_write(pipe, out, ppos, len, flags);
+	}
 	old_cred = smoothfs_creds(inode);
 	file_start_write(lower);
 	ret = lower->f_op->splice_write(pipe, lower, ppos, len, flags);
 	file_end_write(lower);
 	revert_creds(old_cred);
 	smoothfs_copy_lower_attr(inode);
+	smoothfs_move_wrote(inode);
 	inode_unlock(inode);
+	smoothfs_lower_put(lower);
 	smoothfs_heat_write(inode, ret);
 	smoothfs_inode_fault(inode, ret);
 	return ret;
@@ -291,16 +333,24 @@ static int smoothfs_mmap(struct file *file, struct vm_area_struct *vma)
 	lower = smoothfs_lower_file(file);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
+	ret = -ENODEV;
 	if (!lower->f_op->mmap)
-		return -ENODEV;
+		goto out;
+	ret = -EIO;
 	if (WARN_ON_ONCE(file != vma->vm_file))
-		return -EIO;
+		goto out;
+	/* No new writable shared mapping while a move is open. */
+	ret = smoothfs_move_mmap_check(file_inode(file), vma);
+	if (ret)
+		goto out;
 
 	vma_set_file(vma, lower);
 	old_cred = smoothfs_creds(file_inode(file));
 	ret = call_mmap(vma->vm_file, vma);
 	revert_creds(old_cred);
 	fsstack_copy_attr_atime(file_inode(file), file_inode(lower));
+out:
+	smoothfs_lower_put(lower);
 	return ret;
 }
 
@@ -315,11 +365,18 @@ static long smoothfs_fallocate(struct file *file, int mode, loff_t offset, loff_
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
 	inode_lock(inode);
+	if (unlikely(!smoothfs_lower_current(file, lower))) {
+		inode_unlock(inode);
+		smoothfs_lower_put(lower);
+		return smoothfs_fallocate(file, mode, offset, len);
+	}
 	old_cred = smoothfs_creds(inode);
 	ret = vfs_fallocate(lower, mode, offset, len);
 	revert_creds(old_cred);
 	smoothfs_copy_lower_attr(inode);
+	smoothfs_move_wrote(inode);
 	inode_unlock(inode);
+	smoothfs_lower_put(lower);
 	return ret;
 }
 
@@ -335,6 +392,7 @@ static int smoothfs_fadvise(struct file *file, loff_t offset, loff_t len, int ad
 	old_cred = smoothfs_creds(file_inode(file));
 	ret = vfs_fadvise(lower, offset, len, advice);
 	revert_creds(old_cred);
+	smoothfs_lower_put(lower);
 	return ret;
 }
 
@@ -367,10 +425,18 @@ static loff_t smoothfs_copyfile(struct file *file_in, loff_t pos_in,
 	if (IS_ERR(lower_in))
 		return PTR_ERR(lower_in);
 	lower_out = smoothfs_lower_file(file_out);
-	if (IS_ERR(lower_out))
+	if (IS_ERR(lower_out)) {
+		smoothfs_lower_put(lower_in);
 		return PTR_ERR(lower_out);
+	}
 
 	inode_lock(inode_out);
+	if (unlikely(!smoothfs_lower_current(file_out, lower_out))) {
+		inode_unlock(inode_out);
+		smoothfs_lower_put(lower_out);
+		smoothfs_lower_put(lower_in);
+		return smoothfs_copyfile(file_in, pos_in, file_out, pos_out, len, flags, op);
+	}
 	old_cred = smoothfs_creds(inode_out);
 	switch (op) {
 	case SMOOTHFS_COPY:
@@ -390,7 +456,10 @@ static loff_t smoothfs_copyfile(struct file *file_in, loff_t pos_in,
 	}
 	revert_creds(old_cred);
 	smoothfs_copy_lower_attr(inode_out);
+	smoothfs_move_wrote(inode_out);
 	inode_unlock(inode_out);
+	smoothfs_lower_put(lower_out);
+	smoothfs_lower_put(lower_in);
 	return ret;
 }
 
@@ -487,6 +556,8 @@ int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iatt
 	err = notify_change(SMOOTHFS_NOP_IDMAP, si->lower.dentry, &lower_attr, NULL);
 	inode_unlock(lower_inode);
 	mnt_drop_write(si->lower.mnt);
+	if (lower_attr.ia_valid & ATTR_SIZE)
+		smoothfs_move_wrote(inode);
 	/* Not nested in the write access above: tiers may share a superblock. */
 	if (!err && d_is_dir(dentry))
 		smoothfs_setattr_dir_copies(dentry, &lower_attr);

@@ -46,6 +46,7 @@ struct inode *smoothfs_alloc_inode(struct super_block *sb)
 	si->tier = 0;
 	memset(si->oid, 0, sizeof(si->oid));
 	smoothfs_heat_inode_init(si);
+	smoothfs_move_inode_init(si);
 	return &si->vfs_inode;
 }
 
@@ -62,6 +63,7 @@ void smoothfs_evict_inode(struct inode *inode)
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	path_put(&si->lower);
+	smoothfs_move_evict(si);
 	si->lower.mnt = NULL;
 	si->lower.dentry = NULL;
 }

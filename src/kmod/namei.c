@@ -255,7 +255,8 @@ static int smoothfs_create_object(struct inode *dir, struct dentry *dentry,
 		return -ENOMEM;
 	for (t = 0; t < sbi->ntiers; t++) {
 		/* The last tier is tried whatever its reserve says. */
-		if (t + 1 < sbi->ntiers && !smoothfs_tier_has_room(&sbi->tiers[t]))
+		if (READ_ONCE(sbi->tiers[t].offline) ||
+		    (t + 1 < sbi->ntiers && !smoothfs_tier_has_room(&sbi->tiers[t])))
 			continue;
 		lower = smoothfs_create_on_tier(sbi, dentry, t, new, oid);
 		if (!IS_ERR(lower) || !smoothfs_out_of_space(PTR_ERR(lower)))

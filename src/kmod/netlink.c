@@ -60,6 +60,7 @@ static int smoothfs_fill_pool(struct sk_buff *skb, const void *arg)
 static int smoothfs_nl_inspect(struct sk_buff *skb, struct genl_info *info)
 {
 	struct smoothfs_sb_info *sbi;
+	struct smoothfs_move_info mi;
 	struct smoothfs_inode *si;
 	struct inode *inode;
 	struct sk_buff *reply;
@@ -91,17 +92,19 @@ static int smoothfs_nl_inspect(struct sk_buff *skb, struct genl_info *info)
 	if (!buf || !reply)
 		goto out_free;
 	rel = smoothfs_rel_path(inode, buf, PATH_MAX);
+	smoothfs_move_inspect(inode, &mi);
 
 	err = -EMSGSIZE;
 	hdr = genlmsg_put_reply(reply, info, &smoothfs_genl_family, 0, SMOOTHFS_CMD_INSPECT);
 	if (!hdr ||
 	    nla_put(reply, SMOOTHFS_ATTR_OBJECT_ID, SMOOTHFS_OID_LEN, si->oid) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_CURRENT_TIER, si->tier) ||
-	    nla_put_u8(reply, SMOOTHFS_ATTR_INTENDED_TIER, si->tier) ||
-	    nla_put_u8(reply, SMOOTHFS_ATTR_MOVEMENT_STATE, SMOOTHFS_MS_PLACED) ||
-	    nla_put_u8(reply, SMOOTHFS_ATTR_PIN_STATE, READ_ONCE(si->pin)) ||
-	    nla_put_u32(reply, SMOOTHFS_ATTR_GENERATION, 0) ||
-	    nla_put_u64_64bit(reply, SMOOTHFS_ATTR_TRANSACTION_SEQ, 0, SMOOTHFS_ATTR_PAD) ||
+	    nla_put_u8(reply, SMOOTHFS_ATTR_INTENDED_TIER, mi.dest) ||
+	    nla_put_u8(reply, SMOOTHFS_ATTR_MOVEMENT_STATE, mi.state) ||
+	    nla_put_u8(reply, SMOOTHFS_ATTR_PIN_STATE, mi.pin) ||
+	    nla_put_u32(reply, SMOOTHFS_ATTR_GENERATION, mi.generation) ||
+	    nla_put_u64_64bit(reply, SMOOTHFS_ATTR_TRANSACTION_SEQ, mi.seq, SMOOTHFS_ATTR_PAD) ||
+	    nla_put_u64_64bit(reply, SMOOTHFS_ATTR_WRITE_SEQ, mi.write_seq, SMOOTHFS_ATTR_PAD) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_RANGE_STAGED, 0) ||
 	    (!IS_ERR(rel) && nla_put_string(reply, SMOOTHFS_ATTR_REL_PATH, rel)) ||
 	    nla_put_string(reply, SMOOTHFS_ATTR_TIER_PATH, sbi->tiers[si->tier].path))
@@ -124,6 +127,11 @@ static int smoothfs_nl_list_pools(struct sk_buff *skb, struct netlink_callback *
 	return smoothfs_pools_dump(skb, cb, smoothfs_fill_pool, &smoothfs_genl_family);
 }
 
+/* Movement commands (move.c): admin only, acknowledged without a reply. */
+#define SMOOTHFS_ADMIN_OP(c, fn) { \
+	.cmd = (c), .doit = (fn), .policy = smoothfs_nl_policy, \
+	.maxattr = SMOOTHFS_ATTR_MAX, .flags = GENL_ADMIN_PERM, }
+
 static const struct genl_ops smoothfs_genl_ops[] = {
 	{
 		.cmd = SMOOTHFS_CMD_INSPECT,
@@ -132,6 +140,14 @@ static const struct genl_ops smoothfs_genl_ops[] = {
 		.maxattr = SMOOTHFS_ATTR_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_MOVE_PLAN, smoothfs_nl_move_plan),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_MOVE_CUTOVER, smoothfs_nl_move_cutover),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_MOVE_ABORT, smoothfs_nl_move_abort),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_REVOKE_MAPPINGS, smoothfs_nl_revoke_mappings),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_QUIESCE, smoothfs_nl_quiesce),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_RECONCILE, smoothfs_nl_reconcile),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_TIER_DOWN, smoothfs_nl_tier_down),
+	SMOOTHFS_ADMIN_OP(SMOOTHFS_CMD_REPROBE, smoothfs_nl_reprobe),
 	{
 		.cmd = SMOOTHFS_CMD_LIST_POOLS,
 		.dumpit = smoothfs_nl_list_pools,
@@ -289,6 +305,30 @@ static int smoothfs_fill_tier_fault(struct sk_buff *skb, const void *arg)
 	       nla_put_u8(skb, SMOOTHFS_ATTR_TIER_RANK, f->tier) ||
 	       nla_put_string(skb, SMOOTHFS_ATTR_TIER_PATH, f->sbi->tiers[f->tier].path) ?
 	       -EMSGSIZE : 0;
+}
+
+struct smoothfs_move_event {
+	const u8 *oid;
+	u8 state;
+	u64 seq;
+};
+
+static int smoothfs_fill_move_state(struct sk_buff *skb, const void *arg)
+{
+	const struct smoothfs_move_event *m = arg;
+
+	return nla_put(skb, SMOOTHFS_ATTR_OBJECT_ID, SMOOTHFS_OID_LEN, m->oid) ||
+	       nla_put_u8(skb, SMOOTHFS_ATTR_MOVEMENT_STATE, m->state) ||
+	       nla_put_u64_64bit(skb, SMOOTHFS_ATTR_TRANSACTION_SEQ, m->seq, SMOOTHFS_ATTR_PAD) ?
+	       -EMSGSIZE : 0;
+}
+
+/* MOVE_STATE: POOL_UUID OBJECT_ID MOVEMENT_STATE TRANSACTION_SEQ */
+void smoothfs_event_move_state(struct smoothfs_sb_info *sbi, const u8 *oid, u8 state, u64 seq)
+{
+	struct smoothfs_move_event m = { .oid = oid, .state = state, .seq = seq };
+
+	smoothfs_event(sbi, SMOOTHFS_EVENT_MOVE_STATE, smoothfs_fill_move_state, &m);
 }
 
 /* TIER_FAULT: POOL_UUID POOL_NAME FSID ANY_SPILL_SINCE_MOUNT TIER_RANK TIER_PATH */

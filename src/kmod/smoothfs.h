@@ -34,17 +34,26 @@ struct smoothfs_tier {
 	/* Tier faults (fault.c): next event allowed, events held back. */
 	unsigned long fault_next;	/* jiffies; under fault_lock */
 	u64 faults_suppressed;
+	bool offline;		/* TierDown until Reprobe (move.c); READ_ONCE */
 };
 
 /* Per-pool counters, shown in sysfs. */
 struct smoothfs_stats {
 	atomic64_t creates;
 	atomic64_t spills;
-	atomic64_t moves;		/* not counted yet: no movement */
-	atomic64_t cutover_waits;	/* not counted yet: no movement */
+	atomic64_t moves;		/* completed cutovers */
+	atomic64_t cutover_waits;	/* cutovers that waited for a writer */
 	atomic64_t heat_records;	/* records multicast */
 	atomic64_t tier_faults;
 	atomic64_t tier_faults_suppressed;
+};
+
+/* move.c: pool-wide movement state; under lock. */
+struct smoothfs_pool_moves {
+	spinlock_t lock;		/* the fields below */
+	bool quiesced;			/* Quiesce until Reconcile */
+	unsigned int cutovers;		/* in flight; wait_var_event on it */
+	u32 reconcile_gen;		/* bumped by Reconcile: lifts revocations */
 };
 
 struct smoothfs_sb_info {
@@ -75,6 +84,7 @@ struct smoothfs_sb_info {
 	struct smoothfs_stats stats;
 	struct kobject *kobj;		/* sysfs.c */
 	struct smoothfs_journal *journal;	/* journal.c */
+	struct smoothfs_pool_moves moves;	/* move.c */
 };
 
 /* Activity of one inode since the last heat sample; under lock. */
@@ -96,6 +106,23 @@ struct smoothfs_entry {
 	struct dentry *lower[SMOOTHFS_MAX_TIERS];
 };
 
+/*
+ * move.c: movement state of one inode.  state, dest, seq, generation and
+ * revoked_gen under lock; si->lower and si->tier change only under lock
+ * too (with the inode lock held), at a cutover.  write_seq changes under
+ * the inode lock, by every data-modifying operation.
+ */
+struct smoothfs_move {
+	spinlock_t lock;	/* see above */
+	u8 state;		/* enum smoothfs_movement_state */
+	u8 dest;		/* intended tier while a move is open */
+	u32 generation;		/* bumped by every cutover: open files reopen */
+	u32 revoked_gen;	/* RevokeMappings; 0: none (see pool reconcile_gen) */
+	u64 seq;		/* transaction sequence of the open move */
+	u64 write_seq;
+	struct path displaced;	/* the previous lower, for unlocked readers */
+};
+
 /* Each smoothfs inode maps to exactly one lower object on one tier. */
 struct smoothfs_inode {
 	struct inode vfs_inode;
@@ -104,6 +131,7 @@ struct smoothfs_inode {
 	u8 oid[SMOOTHFS_OID_LEN];
 	u8 pin;			/* enum smoothfs_pin_state; READ_ONCE */
 	struct smoothfs_heat heat;
+	struct smoothfs_move move;
 };
 
 static inline struct smoothfs_sb_info *SMOOTHFS_SB(const struct super_block *sb)
@@ -242,6 +270,36 @@ int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq);
 /* link.c */
 int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new);
 
+/* move.c */
+struct genl_info;
+void smoothfs_moves_init(struct smoothfs_sb_info *sbi);
+void smoothfs_move_inode_init(struct smoothfs_inode *si);
+void smoothfs_move_evict(struct smoothfs_inode *si);
+u32 smoothfs_move_lower_get(struct inode *inode, struct path *lower);
+void smoothfs_move_wrote(struct inode *inode);
+int smoothfs_move_mmap_check(struct inode *inode, const struct vm_area_struct *vma);
+struct smoothfs_file;
+struct smoothfs_file *smoothfs_file_alloc(struct file *lower, u32 gen);
+void smoothfs_file_free(struct smoothfs_file *sf);
+struct file *smoothfs_file_lower(struct file *file);
+bool smoothfs_lower_current(struct file *file, struct file *lower);
+bool smoothfs_tier_offline(struct inode *inode);
+struct smoothfs_move_info {
+	u8 state, dest, pin;
+	u32 generation;
+	u64 seq, write_seq;
+};
+
+void smoothfs_move_inspect(struct inode *inode, struct smoothfs_move_info *mi);
+int smoothfs_nl_move_plan(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_move_cutover(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_move_abort(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_revoke_mappings(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_quiesce(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_reconcile(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_tier_down(struct sk_buff *skb, struct genl_info *info);
+int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info);
+
 /* namei.c */
 int smoothfs_create(smoothfs_idmap_t *idmap, struct inode *dir, struct dentry *dentry,
 		    umode_t mode, bool excl);
@@ -270,6 +328,7 @@ int smoothfs_event_heat_sample(struct smoothfs_sb_info *sbi, const void *records
 			       unsigned int n);
 unsigned int smoothfs_event_heat_max_records(void);
 void smoothfs_event_tier_fault(struct smoothfs_sb_info *sbi, unsigned int tier);
+void smoothfs_event_move_state(struct smoothfs_sb_info *sbi, const u8 *oid, u8 state, u64 seq);
 int smoothfs_netlink_init(void);
 void smoothfs_netlink_exit(void);
 

@@ -243,6 +243,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	mutex_init(&sbi->materialize_lock);
 	init_rwsem(&sbi->rename_sem);
 	smoothfs_heat_init(sbi);
+	smoothfs_moves_init(sbi);
 	sbi->sb = sb;
 	sb->s_fs_info = sbi;
 	sbi->pool = ctx->pool;

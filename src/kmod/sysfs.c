@@ -14,8 +14,9 @@
  *                          tier's value or changes nothing.
  *   creates spills moves cutover_waits heat_records tier_faults
  *   tier_faults_suppressed
- *                      ro  counters since mount (moves and cutover_waits
- *                          stay 0 until the kernel moves files)
+ *                      ro  counters since mount (moves: completed
+ *                          cutovers; cutover_waits: cutovers that had to
+ *                          wait for a data writer)
  *
  * Bad writes fail with EINVAL and change nothing.
  *

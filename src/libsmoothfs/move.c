@@ -12,8 +12,10 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 #include "move.h"
@@ -175,4 +177,84 @@ int smoothfs_move_file(smoothfs_client *c, const smoothfs_uuid_t *pool, const sm
 		return smoothfs__client_error(c, r, "%s; and the abort failed: %s", why,
 					      smoothfs_client_last_error(c));
 	return smoothfs__client_error(c, r, "%s; the move was aborted", why);
+}
+
+/*
+ * One /proc/self/mountinfo line:
+ *   ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS
+ */
+static bool mountinfo_line_pool(char *line, dev_t dev, bool *found, smoothfs_uuid_t *ret)
+{
+	unsigned int maj, min;
+	char *sep, *fstype, *source, *opts, *opt, *save = NULL;
+
+	if (sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2 || makedev(maj, min) != dev)
+		return false;
+	sep = strstr(line, " - ");
+	if (!sep)
+		return false;
+	fstype = strtok_r(sep + 3, " \n", &save);
+	source = fstype ? strtok_r(NULL, " \n", &save) : NULL;
+	opts = source ? strtok_r(NULL, " \n", &save) : NULL;
+	if (!opts || strcmp(fstype, SMOOTHFS_FS_TYPE) != 0)
+		return false;
+	*found = true;
+	for (opt = strtok_r(opts, ",", &save); opt; opt = strtok_r(NULL, ",", &save))
+		if (!strncmp(opt, "uuid=", 5))
+			return smoothfs_uuid_from_string(opt + 5, ret) == 0;
+	return false;
+}
+
+int smoothfs__mountinfo_pool(FILE *mountinfo, dev_t dev, smoothfs_uuid_t *ret)
+{
+	_cleanup_free_ char *line = NULL;
+	bool found = false;
+	size_t size = 0;
+
+	while (getline(&line, &size, mountinfo) > 0)
+		if (mountinfo_line_pool(line, dev, &found, ret))
+			return 0;
+	return found ? -EBADMSG : -ENOENT;
+}
+
+int smoothfs_move_path(smoothfs_client *c, const char *path, uint8_t dest_tier, uint64_t seq,
+		       unsigned int flags)
+{
+	char proc[64];
+	_cleanup_close_ int fd = -1;
+	smoothfs_uuid_t pool;
+	smoothfs_oid_t oid;
+	struct stat st;
+	FILE *mi;
+	ssize_t n;
+	int r;
+
+	if (!c)
+		return -EINVAL;
+	if (!path)
+		return smoothfs__client_error(c, -EINVAL, "move: path is NULL");
+	/* Held open until the move is over: the kernel moves cached inodes only. */
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return smoothfs__client_error(c, -errno, "move: %s: %m", path);
+	if (fstat(fd, &st) < 0)
+		return smoothfs__client_error(c, -errno, "move: %s: %m", path);
+	if (!S_ISREG(st.st_mode))
+		return smoothfs__client_error(c, -EINVAL, "move: %s is not a regular file", path);
+	mi = fopen("/proc/self/mountinfo", "re");
+	if (!mi)
+		return smoothfs__client_error(c, -errno, "move: /proc/self/mountinfo: %m");
+	r = smoothfs__mountinfo_pool(mi, st.st_dev, &pool);
+	fclose(mi);
+	if (r < 0)
+		return smoothfs__client_error(c, r == -ENOENT ? -EINVAL : r,
+					      "move: %s is not on a smoothfs mount with a uuid", path);
+	/* An O_PATH descriptor has no fgetxattr; its /proc link has. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = getxattr(proc, SMOOTHFS_XATTR_OID, &oid, sizeof(oid));
+	if (n < 0)
+		return smoothfs__client_error(c, -errno, "move: %s: no object id: %m", path);
+	if (n != (ssize_t)sizeof(oid))
+		return smoothfs__client_error(c, -EBADMSG, "move: %s: bad object id", path);
+	return smoothfs_move_file(c, &pool, &oid, dest_tier, seq, flags);
 }

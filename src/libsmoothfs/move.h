@@ -15,4 +15,11 @@ _hidden_ int smoothfs__copy_xattrs(int src, int dst);
 _hidden_ int smoothfs__copy_metadata(int src, int dst);
 _hidden_ int smoothfs__stage_file(int src, int dir_fd, const char *name);
 
+#include <stdio.h>
+#include <sys/types.h>
+
+/* move.c: the pool UUID of the smoothfs mount with device @dev, from a
+ * /proc/self/mountinfo stream; -ENOENT if none, -EBADMSG if it has no uuid=. */
+_hidden_ int smoothfs__mountinfo_pool(FILE *mountinfo, dev_t dev, smoothfs_uuid_t *ret);
+
 #endif /* SMOOTHFS_MOVE_H */

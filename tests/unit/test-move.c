@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -555,6 +556,67 @@ static void test_move_refused(void **state)
 	k_requests(f, NULL, 0, NULL);
 }
 
+/* The pool of a smoothfs mount found in mountinfo text by device. */
+static int mountinfo_pool(const char *text, dev_t dev, smoothfs_uuid_t *uuid)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int r;
+
+	assert_non_null(f);
+	r = smoothfs__mountinfo_pool(f, dev, uuid);
+	fclose(f);
+	return r;
+}
+
+static void test_mountinfo_pool(void **state)
+{
+	static const char text[] =
+		"22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
+		"40 22 0:44 / /mnt/a rw,relatime shared:7 - smoothfs none "
+		"rw,pool=a,uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a50,tiers=/t0:/t1\n"
+		"41 22 0:45 / /mnt/b rw - smoothfs none rw,pool=b,tiers=/t2\n"
+		"42 22 0:46 / /mnt/c rw - ext4 /dev/vda rw,uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a51\n"
+		"43 22 0:47 / /mnt/d rw - smoothfs none rw,uuid=nonsense\n";
+	smoothfs_uuid_t uuid, want;
+
+	(void)state;
+	assert_int_equal(smoothfs_uuid_from_string("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a50", &want), 0);
+	assert_int_equal(mountinfo_pool(text, makedev(0, 44), &uuid), 0);
+	assert_memory_equal(&uuid, &want, sizeof(uuid));
+	/* A smoothfs mount without uuid=, or with a bad one. */
+	assert_int_equal(mountinfo_pool(text, makedev(0, 45), &uuid), -EBADMSG);
+	assert_int_equal(mountinfo_pool(text, makedev(0, 47), &uuid), -EBADMSG);
+	/* Not smoothfs (its uuid= is not a pool's), and no such device. */
+	assert_int_equal(mountinfo_pool(text, makedev(0, 46), &uuid), -ENOENT);
+	assert_int_equal(mountinfo_pool(text, makedev(0, 99), &uuid), -ENOENT);
+	assert_int_equal(mountinfo_pool("", makedev(0, 44), &uuid), -ENOENT);
+}
+
+/* Bad paths fail before any request reaches the (fake) kernel. */
+static void test_move_path_bad_input(void **state)
+{
+	struct fake *f = *state;
+	smoothfs_client *c = f->c;
+	char dir[] = "/tmp/smoothfs-mp-XXXXXX", file[64];
+	int fd;
+
+	assert_int_equal(smoothfs_move_path(NULL, "/", 1, 1, 0), -EINVAL);
+	assert_int_equal(smoothfs_move_path(c, NULL, 1, 1, 0), -EINVAL);
+	assert_int_equal(smoothfs_move_path(c, "/nonexistent/x", 1, 1, 0), -ENOENT);
+	assert_non_null(mkdtemp(dir));
+	/* A directory, then a regular file that is not on a smoothfs mount. */
+	assert_int_equal(smoothfs_move_path(c, dir, 1, 1, 0), -EINVAL);
+	snprintf(file, sizeof(file), "%s/f", dir);
+	fd = open(file, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(smoothfs_move_path(c, file, 1, 1, 0), -EINVAL);
+	assert_non_null(strstr(smoothfs_client_last_error(c), "not on a smoothfs mount"));
+	unlink(file);
+	rmdir(dir);
+	k_requests(f, NULL, 0, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +629,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_move_cutover_fails, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_move_wrong_source, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_move_refused, setup_fake, teardown_fake),
+		cmocka_unit_test(test_mountinfo_pool),
+		cmocka_unit_test_setup_teardown(test_move_path_bad_input, setup_fake, teardown_fake),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

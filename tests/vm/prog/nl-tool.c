@@ -61,11 +61,12 @@ static int cmd_inspect(smoothfs_client *c, const char *uuid_s, const char *oid_s
 	if (r < 0)
 		return fail(c, "inspect", r);
 	printf("tier=%u\nintended=%u\nstate=%s\npin=%s\ngeneration=%u\nhas_write_seq=%d\n"
-	       "rel_path=%s\ntier_path=%s\n",
+	       "rel_path=%s\ntier_path=%s\nwrite_seq=%" PRIu64 "\nseq=%" PRIu64 "\n",
 	       res.current_tier, res.intended_tier,
 	       smoothfs_movement_state_to_string(res.movement_state),
 	       smoothfs_pin_state_to_string(res.pin_state), res.generation, res.has_write_seq,
-	       res.rel_path ? res.rel_path : "", res.current_tier_path ? res.current_tier_path : "");
+	       res.rel_path ? res.rel_path : "", res.current_tier_path ? res.current_tier_path : "",
+	       res.write_seq, res.transaction_seq);
 	smoothfs_inspect_result_clear(&res);
 	return 0;
 }
@@ -118,6 +119,12 @@ static int cmd_events(smoothfs_client *c, int count, int timeout_ms, const char 
 		}
 		if (ev->type == SMOOTHFS_EVENT_TIER_FAULT)
 			printf(" fsid=%08x tier=%u", ev->fsid, ev->tier.tier_rank);
+		if (ev->type == SMOOTHFS_EVENT_MOVE_STATE) {
+			smoothfs_oid_to_hex(&ev->move.oid, oid);
+			printf(" oid=%s state=%s seq=%" PRIu64, oid,
+			       smoothfs_movement_state_to_string(ev->move.new_state),
+			       ev->move.transaction_seq);
+		}
 		if (ev->type == SMOOTHFS_EVENT_HEAT_SAMPLE)
 			printf(" records=%zu", ev->n_heat_samples);
 		printf("\n");

@@ -158,6 +158,16 @@ int smoothfs_move_file(smoothfs_client *c, const smoothfs_uuid_t *pool,
 		       const smoothfs_oid_t *oid, uint8_t dest_tier, uint64_t seq,
 		       unsigned int flags);
 
+/*
+ * smoothfs_move_file() for the file at @path on a mounted pool: the file
+ * is held open (O_PATH) for the whole move, so the kernel keeps its
+ * inode; the pool is the mount's uuid= option (/proc/self/mountinfo),
+ * the object id the file's trusted.smoothfs.oid.  -EINVAL if @path is not
+ * a regular file on a smoothfs mount.
+ */
+int smoothfs_move_path(smoothfs_client *c, const char *path, uint8_t dest_tier, uint64_t seq,
+		       unsigned int flags);
+
 struct smoothfs_tier {
 	uint8_t rank;
 	uint32_t caps;			/* SMOOTHFS_TIER_CAP_* */

@@ -1,0 +1,122 @@
+#!/bin/bash
+# Moving files between tiers on real filesystems (the harness's default
+# four virtio disks): xfs (disk0, tier 0), ext4 (disk1, tier 1), ext4
+# (disk2, tier 2), xfs (disk3, tier 3).  One file goes round every pair
+# kind: xfs -> xfs, xfs -> ext4, ext4 -> ext4, ext4 -> xfs; after each move
+# the lower file is on the destination only, with no staged leftover, and
+# content, owner, mode, times, user/trusted xattrs, the ACL, the OID and
+# st_ino are unchanged.  A sparse file stays sparse on both filesystems; a
+# writer appending through an open descriptor loses nothing across moves;
+# everything survives a remount.
+. "$SMOOTHFS_SRC/tests/vm/lib.sh"
+
+plan 33
+
+uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a72
+mnt=/mnt/md
+mt=$SMOOTHFS_BUILD/vm-progs/move-tool
+tiers=(/x0 /e1 /e2 /x3)
+load_smoothfs
+modprobe -a ext4 xfs
+mkdir -p "${tiers[@]}" "$mnt"
+mkfs.xfs -q -f "$(vm_disk disk0)" && mount "$(vm_disk disk0)" /x0
+mkfs.ext4 -q -F "$(vm_disk disk1)" && mount "$(vm_disk disk1)" /e1 && rmdir /e1/lost+found
+mkfs.ext4 -q -F "$(vm_disk disk2)" && mount "$(vm_disk disk2)" /e2 && rmdir /e2/lost+found
+mkfs.xfs -q -f "$(vm_disk disk3)" && mount "$(vm_disk disk3)" /x3
+opts="pool=md,uuid=$uuid,tiers=/x0:/e1:/e2:/x3"
+mount -t smoothfs -o "$opts" none "$mnt"
+
+oidhex() { getfattr -n trusted.smoothfs.oid -e hex "$1" 2>/dev/null | sed -n 's/^trusted.smoothfs.oid=0x//p'; }
+staged() { find "${tiers[@]/%//.smoothfs/stage}" -type f 2>/dev/null | wc -l; }
+attrs() {
+	stat -c '%i %u:%g %a %s %y' "$1"
+	getfacl -p --omit-header "$1" 2>/dev/null
+	getfattr -d -m 'user\.|trusted\.test' "$1" 2>/dev/null | tail -n +2
+	oidhex "$1"
+}
+# where FILE: the tiers that hold it, by rank
+where() {
+	local t out=
+	for t in 0 1 2 3; do [ -e "${tiers[$t]}/$1" ] && out="$out$t"; done
+	echo "$out"
+}
+
+mkdir -p "$mnt/dir/sub"
+head -c 5000000 /dev/urandom >/tmp/f.orig
+cp /tmp/f.orig "$mnt/dir/sub/f"
+chown 1000:1001 "$mnt/dir/sub/f"
+chmod 604 "$mnt/dir/sub/f"
+setfacl -m u:1002:rw "$mnt/dir/sub/f"
+setfattr -n user.colour -v blue "$mnt/dir/sub/f"
+setfattr -n trusted.test -v t "$mnt/dir/sub/f"
+touch -m -d '2021-05-06 07:08:09.5' "$mnt/dir/sub/f"
+before=$(attrs "$mnt/dir/sub/f")
+is "$(where dir/sub/f)" 0 "the file starts on tier 0 (xfs)"
+
+seq=0
+for step in "3 xfs->xfs" "1 xfs->ext4" "2 ext4->ext4" "0 ext4->xfs"; do
+	dest=${step%% *}
+	kind=${step#* }
+	seq=$((seq + 1))
+	run_ok "$kind: move to tier $dest" -- "$mt" move "$mnt/dir/sub/f" "$dest" "$seq"
+	is "$(where dir/sub/f) $(staged)" "$dest 0" "$kind: the lower file is on tier $dest only, nothing staged"
+	cmp -s /tmp/f.orig "${tiers[$dest]}/dir/sub/f" && cmp -s /tmp/f.orig "$mnt/dir/sub/f"
+	ok $? "$kind: content unchanged, on the tier and through the mount"
+	is "$(attrs "$mnt/dir/sub/f")" "$before" "$kind: st_ino, owner, mode, times, ACL, xattrs and OID unchanged"
+	is "$(attrs "${tiers[$dest]}/dir/sub/f" | tail -n +2)" "$(echo "$before" | tail -n +2)" \
+		"$kind: and on the lower file itself"
+done
+
+# --- sparse files on both filesystems -----------------------------------
+truncate -s 256M "$mnt/sparse"
+echo a | dd of="$mnt/sparse" conv=notrunc status=none
+echo b | dd of="$mnt/sparse" bs=1M seek=200 conv=notrunc status=none
+sum=$(md5sum <"$mnt/sparse")
+run_ok "a sparse file: xfs -> ext4" -- "$mt" move "$mnt/sparse" 1 10
+[ "$(du -k /e1/sparse | cut -f1)" -lt 1024 ] && [ "$(md5sum <"$mnt/sparse")" = "$sum" ]
+ok $? "sparse on ext4, same content ($(du -k /e1/sparse | cut -f1) KiB)"
+run_ok "ext4 -> xfs" -- "$mt" move "$mnt/sparse" 3 11
+[ "$(du -k /x3/sparse | cut -f1)" -lt 1024 ] && [ "$(md5sum <"$mnt/sparse")" = "$sum" ]
+ok $? "sparse on xfs, same content ($(du -k /x3/sparse | cut -f1) KiB)"
+
+# --- a writer across moves ----------------------------------------------
+: >"$mnt/log"
+python3 -c '
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+for i in range(80):
+    os.write(fd, b"%06d\n" % i)
+    os.fsync(fd)
+    time.sleep(0.1)
+os.close(fd)
+' "$mnt/log" &
+wpid=$!
+moved=0 tries=0 dest=1
+while [ $moved -lt 3 ] && [ $tries -lt 300 ]; do
+	tries=$((tries + 1))
+	if "$mt" move "$mnt/log" $dest $((100 + tries)) 2>/tmp/move.err; then
+		moved=$((moved + 1))
+		dest=$((dest + 1))
+	elif ! grep -q 'Stale file handle' /tmp/move.err; then
+		cat /tmp/move.err
+		break
+	fi
+done
+is "$moved" 3 "three moves of a file being appended to ($tries tries)"
+wait $wpid
+seq -f '%06g' 0 79 >/tmp/log.want
+cmp -s /tmp/log.want "$mnt/log"
+ok $? "nothing the writer wrote is lost"
+is "$(where log)" "$((dest - 1))" "the file is on the last destination only"
+
+# --- a remount ----------------------------------------------------------
+umount "$mnt"
+mount -t smoothfs -o "$opts" none "$mnt"
+is "$(attrs "$mnt/dir/sub/f")" "$before" "after a remount: same attributes and st_ino"
+cmp -s /tmp/f.orig "$mnt/dir/sub/f" && cmp -s /tmp/log.want "$mnt/log"
+ok $? "and the same content"
+is "$(ls "$mnt/dir/sub")" f "the directory lists the file once"
+run_ok "and it moves again" -- "$mt" move "$mnt/dir/sub/f" 2 200
+is "$(where dir/sub/f)" 2 "onto tier 2"
+umount "$mnt"
+umount "${tiers[@]}"
