@@ -7,6 +7,7 @@
  *    heat times (1 + hysteresis) there, so two objects of nearly equal heat
  *    do not swap places every interval.  Pinned objects and objects that
  *    moved less than min_residency ago are placed first, where they must be.
+ *    An object with no heat at all is never promoted.
  * 2. Moves, tier by tier from the fastest: a tier above its high watermark
  *    sheds its coldest objects down to the low watermark; then pinned and hot objects
  *    are promoted into it, each making room by demoting the coldest
@@ -249,7 +250,8 @@ static int place_ideally(struct planner *p)
 		if (!p->in->tiers[t].online)
 			continue;
 		for (i = 0; i < n; i++) {
-			if (placed[i])
+			/* Unused objects are not worth a copy up, however much room. */
+			if (placed[i] || (obj[i].heat <= 0 && t < obj[i].tier))
 				continue;
 			rank[m].i = i;
 			rank[m].key = obj[i].heat * (obj[i].tier == t ? 1 + p->in->policy->hysteresis : 1);

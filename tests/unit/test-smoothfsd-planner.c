@@ -163,6 +163,22 @@ static void test_hysteresis_and_room(void **state)
 	planner_plan_free(&pl);
 }
 
+static void test_no_promotion_without_heat(void **state)
+{
+	struct planner_plan pl;
+	struct pool p;
+
+	pool_init(&p);
+	/* Adopted files nobody has touched: the fast tier has room, still no copy. */
+	for (int i = 0; i < 4; i++)
+		add(&p, 1, 0, MIB);
+	add(&p, 1, 0.5, MIB);
+	assert_int_equal(plan(&p, &pl, 12), 0);
+	assert_int_equal(pl.n_moves, 1);
+	assert_int_equal(pl.moves[0].object, 4);
+	planner_plan_free(&pl);
+}
+
 static void test_no_demotion_without_need(void **state)
 {
 	struct planner_plan pl;
@@ -414,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_policy_validate),
 		cmocka_unit_test(test_promotes_hottest_to_target),
 		cmocka_unit_test(test_hysteresis_and_room),
+		cmocka_unit_test(test_no_promotion_without_heat),
 		cmocka_unit_test(test_no_demotion_without_need),
 		cmocka_unit_test(test_watermark),
 		cmocka_unit_test(test_pins),
