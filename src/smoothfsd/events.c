@@ -173,6 +173,18 @@ static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name
 	return p;
 }
 
+static void remove_staged(Pool *p, int tier, const char *oid_hex)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (tier < 0 || (size_t)tier >= strv_length(p->tiers))
+		return;
+	if (asprintf(&path, "%s/%s/%s", p->tiers[tier], SMOOTHFS_STAGE_DIR, oid_hex) < 0)
+		return;
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_full(LOG_WARNING, -errno, p->name, oid_hex, "cannot remove %s: %m", path);
+}
+
 /*
  * Moves the log shows open were cut short by a crash or kill of the last
  * run (a Move call runs to its end otherwise).  The kernel still holds
@@ -200,8 +212,15 @@ static void recover_moves(Manager *m, Pool *p)
 			continue;
 		}
 		r = smoothfs_move_abort(m->client, &p->uuid, &oid, open_moves[i].seq);
-		if (r < 0)
+		if (r < 0) {
 			why = smoothfs_client_last_error(m->client);
+			/*
+			 * The kernel forgot the plan (the file was closed and
+			 * evicted when the mover died): the staged copy the
+			 * mover was writing is ours to remove.
+			 */
+			remove_staged(p, open_moves[i].to_tier, open_moves[i].oid);
+		}
 		log_full(LOG_NOTICE, r, p->name, open_moves[i].oid,
 			 "move %llu was interrupted; aborted%s%s",
 			 (unsigned long long)open_moves[i].seq, *why ? ": " : "", why);

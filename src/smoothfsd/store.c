@@ -609,7 +609,7 @@ int store_move_list_open(Store *s, const char *pool, struct store_open_move **re
 	size_t n = 0;
 	int r, rc;
 
-	r = prepare(s, "SELECT oid, seq FROM moves WHERE pool = ?1 AND finished_usec IS NULL "
+	r = prepare(s, "SELECT oid, seq, to_tier FROM moves WHERE pool = ?1 AND finished_usec IS NULL "
 		    "ORDER BY id", &st);
 	if (r < 0)
 		return r;
@@ -623,6 +623,7 @@ int store_move_list_open(Store *s, const char *pool, struct store_open_move **re
 		v = nv;
 		snprintf(v[n].oid, sizeof(v[n].oid), "%s", oid ? oid : "");
 		v[n].seq = (uint64_t)sqlite3_column_int64(st, 1);
+		v[n].to_tier = sqlite3_column_int(st, 2);
 		n++;
 	}
 	if (rc != SQLITE_DONE)

@@ -75,6 +75,7 @@ int store_move_open_count(Store *s, const char *pool, uint64_t *ret);
 struct store_open_move {
 	char oid[33];		/* hex */
 	uint64_t seq;
+	int to_tier;
 };
 
 /* The moves of @pool that never finished (a crash, a kill -9), oldest first. */
