@@ -375,13 +375,17 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 	if (err)
 		return err;
 
-	/*
-	 * The lower dentry stays in entry->lower[] (unhashed, see
-	 * smoothfs_lower_unlink()) until the dentry is released or, if it
-	 * goes negative, is used for a new object.
-	 */
 	set_nlink(inode, d_inode(si->lower.dentry)->i_nlink);
 	inode_set_ctime_current(inode);
+	/*
+	 * Unlike a directory's copies (kept until d_release for opendir), a
+	 * file's lower dentry is only used under the victim's inode lock,
+	 * which the VFS holds here (as a cutover does): drop it now, or the
+	 * unlinked lower inode and its blocks stay pinned by this dentry
+	 * until it is reclaimed.  si->lower goes when the inode is evicted.
+	 */
+	entry->lower[si->tier] = NULL;
+	dput(lower);
 	return 0;
 }
 
