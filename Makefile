@@ -217,8 +217,8 @@ vm-check: module vm-progs daemon
 ifneq ($(TESTS),)
 	tests/vm/run -k $(KVER) $(TESTS)
 else
-	tests/vm/run -k $(KVER) -m direct $(VM_DIRECT_TESTS)
-	tests/vm/run -k $(KVER) -m systemd $(VM_SYSTEMD_TESTS)
+	tests/vm/run -k $(KVER) -m direct -t 2700 $(VM_DIRECT_TESTS)
+	tests/vm/run -k $(KVER) -m systemd -t 1200 $(VM_SYSTEMD_TESTS)
 endif
 
 # The harness's own test: it must fail bad tests and kernel warnings.

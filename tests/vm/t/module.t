@@ -25,6 +25,8 @@ mount_fails() {
 	mountpoint -q "$mnt" && umount "$mnt"
 }
 
+# A test before this one may have left the module loaded.
+unload_smoothfs
 for round in 1 2; do
 	run_ok "insmod (round $round)" -- insmod "$SMOOTHFS_KO"
 	grep -qP '^nodev\tsmoothfs$' /proc/filesystems
