@@ -41,7 +41,6 @@ struct engine_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t thread;
-	bool running;		/* the worker thread exists */
 	/* Under lock. */
 	bool stop;		/* the worker must exit */
 	bool detached;		/* the worker frees this when it exits */
@@ -483,7 +482,6 @@ int engine_pool_attach(Manager *m, Pool *p)
 		ep->notify_source = sd_event_source_disable_unref(ep->notify_source);
 		goto fail;
 	}
-	ep->running = true;
 	log_pool(LOG_DEBUG, 0, p->name, "engine started (every %u s)", p->policy.interval_sec);
 	return 0;
 fail:
