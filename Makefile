@@ -8,6 +8,8 @@
 #   make check            dependencies, unit tests, then the VM suite on
 #                         every supported kernel (6.1 and 6.12)
 #   make vm-check KVER=…  the VM suite on one kernel (TESTS=… for a subset)
+#   make torture          the direct-mode VM suite on a KASAN/lockdep/
+#                         kmemleak kernel built from linux-source-6.1
 #   make demo             the demonstration, in the VM
 #   make bench            benchmarks in the VM (BENCH_KVER, BENCH_SCALE, …;
 #                         see bench/run and docs/benchmarks.md)
@@ -22,7 +24,11 @@ export SMOOTHFS_BUILD_DIR = $(abspath $(B))
 # Kernels: every supported one installed (oldest first); KVER picks one.
 KVERS = $(shell tools/kernels)
 KVER ?= $(lastword $(KVERS))
-KDIR ?= /lib/modules/$(KVER)/build
+# KVER=debug: the KASAN/lockdep/kmemleak kernel tools/debug-kernel builds
+# from linux-source-6.1 (see make torture).
+DEBUG_KDIR = $(abspath $(B))/debug-kernel/current/linux-source-6.1
+DEBUG_RELEASE = $(B)/debug-kernel/current/release
+KDIR ?= $(if $(filter debug,$(KVER)),$(DEBUG_KDIR),/lib/modules/$(KVER)/build)
 KMOD_DIR = $(B)/kmod/$(KVER)
 
 PREFIX ?= /usr
@@ -45,6 +51,7 @@ VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
+	torture \
 	dkms-check demo bench deb install install-lib install-dkms clean
 
 all: module lib daemon
@@ -60,12 +67,17 @@ KMOD_SRCS := $(wildcard src/kmod/*.c src/kmod/*.h) src/kmod/Kbuild
 
 module: $(KMOD_DIR)/smoothfs.ko
 
-$(KMOD_DIR)/smoothfs.ko: $(KMOD_SRCS) include/uapi/linux/smoothfs.h VERSION
+$(KMOD_DIR)/smoothfs.ko: $(KMOD_SRCS) include/uapi/linux/smoothfs.h VERSION \
+		$(if $(filter debug,$(KVER)),$(DEBUG_RELEASE))
 	@test -n "$(KVER)" || { echo "no supported kernel headers installed: run tools/deps" >&2; exit 1; }
 	@mkdir -p $(KMOD_DIR)/include/uapi/linux
 	@cp -p $(KMOD_SRCS) VERSION $(KMOD_DIR)/
 	@cp -p include/uapi/linux/smoothfs.h $(KMOD_DIR)/include/uapi/linux/
 	$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) modules
+
+# The debug kernel: built once per fragment (15-30 min), then cached.
+$(DEBUG_RELEASE): tests/vm/debug-kernel.config
+	tools/debug-kernel >/dev/null
 
 # --- libsmoothfs ------------------------------------------------------------
 LIB_SONAME := libsmoothfs.so.1
@@ -218,8 +230,20 @@ ifneq ($(TESTS),)
 	tests/vm/run -k $(KVER) $(TESTS)
 else
 	tests/vm/run -k $(KVER) -m direct -t 2700 $(VM_DIRECT_TESTS)
+ifneq ($(KVER),debug)
 	tests/vm/run -k $(KVER) -m systemd -t 1200 $(VM_SYSTEMD_TESTS)
 endif
+endif
+
+# The direct-mode suite on the debug kernel (KASAN, lockdep, kmemleak);
+# slow, so not part of make check.  See docs/development.md.
+TORTURE_TIMEOUT ?= 14400
+TORTURE_TEST_TIMEOUT ?= 2400
+
+torture:
+	@$(MAKE) --no-print-directory module vm-progs KVER=debug
+	SMOOTHFS_VM_TEST_TIMEOUT=$(TORTURE_TEST_TIMEOUT) \
+		tests/vm/run -k debug -t $(TORTURE_TIMEOUT) -m direct $(or $(TESTS),$(VM_DIRECT_TESTS))
 
 # The harness's own test: it must fail bad tests and kernel warnings.
 SELFTEST_DIR = $(B)/selftest/$(KVER)
