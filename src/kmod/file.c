@@ -596,15 +596,17 @@ static int smoothfs_security_fileattr(const struct path *lower, struct fileattr 
 static int smoothfs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
 {
 	struct inode *inode = d_inode(dentry);
-	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	const struct cred *old_cred;
+	struct path lower;
 	int err;
 
+	smoothfs_inode_lower_get(inode, &lower);
 	old_cred = smoothfs_creds(inode);
-	err = smoothfs_security_fileattr(&si->lower, fa, false);
+	err = smoothfs_security_fileattr(&lower, fa, false);
 	if (!err)
-		err = vfs_fileattr_get(si->lower.dentry, fa);
+		err = vfs_fileattr_get(lower.dentry, fa);
 	revert_creds(old_cred);
+	path_put(&lower);
 	return err == -ENOIOCTLCMD ? -ENOTTY : err;
 }
 
@@ -633,15 +635,19 @@ static int smoothfs_fileattr_set(smoothfs_idmap_t *idmap, struct dentry *dentry,
 static int smoothfs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
 			   u64 start, u64 len)
 {
-	struct inode *lower_inode = d_inode(SMOOTHFS_I(inode)->lower.dentry);
+	struct inode *lower_inode;
 	const struct cred *old_cred;
-	int err;
+	struct path lower;
+	int err = -EOPNOTSUPP;
 
-	if (!lower_inode->i_op->fiemap)
-		return -EOPNOTSUPP;
-	old_cred = smoothfs_creds(inode);
-	err = lower_inode->i_op->fiemap(lower_inode, fieinfo, start, len);
-	revert_creds(old_cred);
+	smoothfs_inode_lower_get(inode, &lower);
+	lower_inode = d_inode(lower.dentry);
+	if (lower_inode->i_op->fiemap) {
+		old_cred = smoothfs_creds(inode);
+		err = lower_inode->i_op->fiemap(lower_inode, fieinfo, start, len);
+		revert_creds(old_cred);
+	}
+	path_put(&lower);
 	return err;
 }
 

@@ -63,7 +63,6 @@ void smoothfs_evict_inode(struct inode *inode)
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	path_put(&si->lower);
-	smoothfs_move_evict(si);
 	si->lower.mnt = NULL;
 	si->lower.dentry = NULL;
 }
@@ -124,14 +123,21 @@ struct inode *smoothfs_iget(struct super_block *sb, const struct path *lower,
 		return ERR_PTR(-ENOMEM);
 	si = SMOOTHFS_I(inode);
 	if (!(inode->i_state & I_NEW)) {
+		struct path cur;
+		bool copy;
+
 		/*
 		 * Hard links share one lower inode, a directory's copies share
 		 * its OID; anything else is a copy.
 		 */
-		if (d_inode(si->lower.dentry) != lower_inode &&
-		    !(S_ISDIR(inode->i_mode) && S_ISDIR(lower_inode->i_mode))) {
+		smoothfs_inode_lower_get(inode, &cur);
+		copy = d_inode(cur.dentry) != lower_inode &&
+		       !(S_ISDIR(inode->i_mode) && S_ISDIR(lower_inode->i_mode));
+		if (copy)
 			pr_warn_ratelimited("%pd: OID already used by %pd on tier %u\n",
-					    lower->dentry, si->lower.dentry, si->tier);
+					    lower->dentry, cur.dentry, READ_ONCE(si->tier));
+		path_put(&cur);
+		if (copy) {
 			iput(inode);
 			return ERR_PTR(-EUCLEAN);
 		}
@@ -172,17 +178,20 @@ int smoothfs_getattr(smoothfs_idmap_t *idmap, const struct path *path,
 		     struct kstat *stat, u32 request_mask, unsigned int flags)
 {
 	struct inode *inode = d_inode(path->dentry);
-	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	const struct cred *old_cred;
+	struct path lower;
 	int err;
 
+	smoothfs_inode_lower_get(inode, &lower);
 	old_cred = override_creds(SMOOTHFS_SB(inode->i_sb)->creator_cred);
-	err = smoothfs_lower_getattr(&si->lower, stat, request_mask, flags);
+	err = smoothfs_lower_getattr(&lower, stat, request_mask, flags);
 	revert_creds(old_cred);
+	if (!err)
+		smoothfs_refresh_attr(inode, d_inode(lower.dentry));
+	path_put(&lower);
 	if (err)
 		return err;
 
-	smoothfs_refresh_attr(inode, d_inode(si->lower.dentry));
 	if (S_ISDIR(inode->i_mode))
 		smoothfs_dir_times(path->dentry, stat, flags);
 	stat->dev = inode->i_sb->s_dev;

@@ -73,18 +73,14 @@ void smoothfs_move_inode_init(struct smoothfs_inode *si)
 	mv->revoked_gen = 0;
 	mv->seq = 0;
 	mv->write_seq = 0;
-	mv->displaced.mnt = NULL;
-	mv->displaced.dentry = NULL;
 }
 
-void smoothfs_move_evict(struct smoothfs_inode *si)
-{
-	path_put(&si->move.displaced);
-	si->move.displaced.mnt = NULL;
-	si->move.displaced.dentry = NULL;
-}
-
-/* The current lower object of @inode, referenced, and its generation. */
+/*
+ * The current lower object of @inode, referenced, and its generation.
+ * Whoever does not hold the inode lock (which a cutover holds) must take
+ * si->lower through here: the cutover drops the old lower at once, so
+ * that a move frees the space on the source tier.
+ */
 u32 smoothfs_move_lower_get(struct inode *inode, struct path *lower)
 {
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
@@ -576,20 +572,17 @@ static struct dentry *smoothfs_cutover_switch(struct smoothfs_cutover *c)
 	struct smoothfs_entry *entry = SMOOTHFS_E(c->alias);
 	struct inode *old_inode = d_inode(si->lower.dentry);
 	struct inode *new_inode = d_inode(c->moved);
-	struct path old, displaced;
+	struct path old;
 	struct dentry *src;
 
 	old = si->lower;
 	spin_lock(&si->move.lock);
-	displaced = si->move.displaced;
-	si->move.displaced = old;
 	si->lower.mnt = mntget(c->stage.mnt);
 	si->lower.dentry = dget(c->moved);
 	si->tier = c->dst;
 	si->move.generation++;
 	si->move.state = SMOOTHFS_MS_SWITCHED;
 	spin_unlock(&si->move.lock);
-	path_put(&displaced);
 
 	src = entry->lower[c->src];
 	WRITE_ONCE(entry->lower[c->dst], dget(c->moved));
@@ -599,6 +592,8 @@ static struct dentry *smoothfs_cutover_switch(struct smoothfs_cutover *c)
 	smoothfs_inomap_set(c->sbi, new_inode->i_sb, new_inode->i_ino, c->inode->i_ino);
 	fsstack_copy_attr_all(c->inode, new_inode);
 	fsstack_copy_inode_size(c->inode, new_inode);
+	/* Readers without the inode lock hold their own references. */
+	path_put(&old);
 	return src;	/* the source's dentry, the entry's reference */
 }
 

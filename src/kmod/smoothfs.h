@@ -120,7 +120,6 @@ struct smoothfs_move {
 	u32 revoked_gen;	/* RevokeMappings; 0: none (see pool reconcile_gen) */
 	u64 seq;		/* transaction sequence of the open move */
 	u64 write_seq;
-	struct path displaced;	/* the previous lower, for unlocked readers */
 };
 
 /* Each smoothfs inode maps to exactly one lower object on one tier. */
@@ -274,8 +273,14 @@ int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new);
 struct genl_info;
 void smoothfs_moves_init(struct smoothfs_sb_info *sbi);
 void smoothfs_move_inode_init(struct smoothfs_inode *si);
-void smoothfs_move_evict(struct smoothfs_inode *si);
 u32 smoothfs_move_lower_get(struct inode *inode, struct path *lower);
+
+/* si->lower for a reader without the inode lock; path_put() it after. */
+static inline void smoothfs_inode_lower_get(struct inode *inode, struct path *lower)
+{
+	smoothfs_move_lower_get(inode, lower);
+}
+
 void smoothfs_move_wrote(struct inode *inode);
 int smoothfs_move_mmap_check(struct inode *inode, const struct vm_area_struct *vma);
 struct smoothfs_file;

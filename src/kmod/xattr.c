@@ -206,14 +206,16 @@ static int smoothfs_other_get(const struct xattr_handler *handler,
 			      struct dentry *dentry, struct inode *inode,
 			      const char *name, void *buffer, size_t size)
 {
-	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	const struct cred *old_cred;
+	struct path lower;
 	ssize_t ret;
 
+	smoothfs_inode_lower_get(inode, &lower);
 	old_cred = smoothfs_xattr_creds(inode);
-	ret = vfs_getxattr(SMOOTHFS_NOP_IDMAP, si->lower.dentry,
+	ret = vfs_getxattr(SMOOTHFS_NOP_IDMAP, lower.dentry,
 			   xattr_full_name(handler, name), buffer, size);
 	revert_creds(old_cred);
+	path_put(&lower);
 	return ret;
 }
 
@@ -326,17 +328,19 @@ static bool smoothfs_list_add(char *list, size_t size, size_t *pos, const char *
 ssize_t smoothfs_listxattr(struct dentry *dentry, char *list, size_t size)
 {
 	struct inode *inode = d_inode(dentry);
-	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	/* What xattr_permission() lets the caller read of trusted.*. */
 	bool trusted = capable(CAP_SYS_ADMIN);
 	const struct cred *old_cred;
 	size_t pos = 0, n, i;
+	struct path lower;
 	ssize_t len;
 	char *buf, *name;
 
+	smoothfs_inode_lower_get(inode, &lower);
 	old_cred = smoothfs_xattr_creds(inode);
-	len = smoothfs_lower_list(si->lower.dentry, &buf);
+	len = smoothfs_lower_list(lower.dentry, &buf);
 	revert_creds(old_cred);
+	path_put(&lower);
 	if (len < 0)
 		return len;
 
@@ -371,20 +375,31 @@ range:
 struct posix_acl *smoothfs_get_inode_acl(struct inode *inode, int type, bool rcu)
 {
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
-	struct dentry *lower = READ_ONCE(si->lower.dentry);
-	struct inode *linode = lower ? d_inode_rcu(lower) : NULL;
 	const struct cred *old_cred;
 	struct posix_acl *acl;
+	struct inode *linode;
+	struct path lower;
 
-	if (!linode)
-		return rcu ? ERR_PTR(-ECHILD) : ERR_PTR(-EIO);
-	if (!IS_POSIXACL(linode))
-		return NULL;
-	if (rcu)
+	if (rcu) {
+		/* Dentries and inodes are freed after a grace period. */
+		struct dentry *ldentry = READ_ONCE(si->lower.dentry);
+
+		linode = ldentry ? d_inode_rcu(ldentry) : NULL;
+		if (!linode)
+			return ERR_PTR(-ECHILD);
+		if (!IS_POSIXACL(linode))
+			return NULL;
 		return get_cached_acl_rcu(linode, type);
-	old_cred = smoothfs_xattr_creds(inode);
-	acl = smoothfs_lower_get_inode_acl(linode, type);
-	revert_creds(old_cred);
+	}
+	smoothfs_inode_lower_get(inode, &lower);
+	linode = d_inode(lower.dentry);
+	acl = NULL;
+	if (IS_POSIXACL(linode)) {
+		old_cred = smoothfs_xattr_creds(inode);
+		acl = smoothfs_lower_get_inode_acl(linode, type);
+		revert_creds(old_cred);
+	}
+	path_put(&lower);
 	return acl;
 }
 
@@ -441,15 +456,17 @@ static int smoothfs_lower_set_acl(struct dentry *lower, int type, struct posix_a
 struct posix_acl *smoothfs_get_acl(smoothfs_idmap_t *idmap, struct dentry *dentry, int type)
 {
 	struct inode *inode = d_inode(dentry);
-	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	const struct cred *old_cred;
-	struct posix_acl *acl;
+	struct posix_acl *acl = NULL;
+	struct path lower;
 
-	if (!IS_POSIXACL(d_inode(si->lower.dentry)))
-		return NULL;
-	old_cred = smoothfs_xattr_creds(inode);
-	acl = smoothfs_lower_acl(si->lower.dentry, type);
-	revert_creds(old_cred);
+	smoothfs_inode_lower_get(inode, &lower);
+	if (IS_POSIXACL(d_inode(lower.dentry))) {
+		old_cred = smoothfs_xattr_creds(inode);
+		acl = smoothfs_lower_acl(lower.dentry, type);
+		revert_creds(old_cred);
+	}
+	path_put(&lower);
 	return acl;
 }
 #endif

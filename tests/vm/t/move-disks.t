@@ -10,7 +10,7 @@
 # everything survives a remount.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 33
+plan 38
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a72
 mnt=/mnt/md
@@ -108,6 +108,45 @@ seq -f '%06g' 0 79 >/tmp/log.want
 cmp -s /tmp/log.want "$mnt/log"
 ok $? "nothing the writer wrote is lost"
 is "$(where log)" "$((dest - 1))" "the file is on the last destination only"
+
+# --- the source tier gets its space back at once --------------------------
+# Files stat'ed, listed and read through the mount around the move: none
+# of those may keep the old lower file (and its blocks) alive.
+head -c 64M /dev/urandom >"$mnt/big"
+run_ok "a 64 MiB file to tier 1 (ext4)" -- "$mt" move "$mnt/big" 1 300
+used_kb() { sync -f "$1"; df --output=used -k "$1" | tail -n 1; }
+stat "$mnt/big" >/dev/null; getfattr -d "$mnt/big" >/dev/null; getfacl "$mnt/big" >/dev/null 2>&1
+lsattr "$mnt/big" >/dev/null 2>&1; filefrag "$mnt/big" >/dev/null 2>&1
+u1=$(used_kb /e1)
+run_ok "and on to tier 2" -- "$mt" move "$mnt/big" 2 301
+stat "$mnt/big" >/dev/null; getfattr -d "$mnt/big" >/dev/null
+u2=$(used_kb /e1)
+[ $((u1 - u2)) -ge 60000 ]
+ok $? "tier 1 got its 64 MiB back as soon as the move ended ($u1 -> $u2 KiB used)"
+
+# --- readers that hold no inode lock, racing cutovers ----------------------
+# getattr, getxattr, listxattr, ACL reads, fileattr and fiemap take their
+# own reference to the lower file; a cutover drops the old one at once.
+: >/tmp/readers.err
+touch /tmp/readers.run
+( end=$((SECONDS + 60))
+  while [ -e /tmp/readers.run ] && [ $SECONDS -lt $end ]; do
+	stat -c %s "$mnt/big" >/dev/null 2>>/tmp/readers.err || echo stat >>/tmp/readers.err
+	getfattr --absolute-names -d -m - "$mnt/big" >/dev/null 2>>/tmp/readers.err || echo getfattr >>/tmp/readers.err
+	getfacl -p "$mnt/big" >/dev/null 2>>/tmp/readers.err || echo getfacl >>/tmp/readers.err
+	lsattr "$mnt/big" >/dev/null 2>>/tmp/readers.err || echo lsattr >>/tmp/readers.err
+	filefrag "$mnt/big" >/dev/null 2>>/tmp/readers.err || echo filefrag >>/tmp/readers.err
+  done ) &
+rpid=$!
+fails=0
+for i in $(seq 1 12); do
+	"$mt" move "$mnt/big" $(((i + 1) % 2 + 1)) $((310 + i)) >/dev/null 2>>/tmp/readers.err || fails=$((fails + 1))
+done
+rm -f /tmp/readers.run
+wait $rpid
+is "$fails" 0 "twelve moves while readers stat, list xattrs and ACLs, lsattr and fiemap"
+is "$(cat /tmp/readers.err)" "" "and no reader saw an error"
+rm "$mnt/big"
 
 # --- a remount ----------------------------------------------------------
 umount "$mnt"
