@@ -327,6 +327,33 @@ out:
  * hold it up: si->lower changes only under si->move.lock, in a state
  * other than placed, and the cutover checks again what may change.
  */
+/*
+ * What FORCE overrides: pin_lease, and pin_hot or pin_cold on the way to
+ * the tier they name (the fastest or slowest online one), so the daemon
+ * can put a pinned file where its pin wants it.
+ */
+static bool smoothfs_pin_forced(struct smoothfs_sb_info *sbi, u8 pin, unsigned int dest)
+{
+	unsigned int t;
+
+	switch (pin) {
+	case SMOOTHFS_PIN_LEASE:
+		return true;
+	case SMOOTHFS_PIN_HOT:
+		for (t = 0; t < dest; t++)
+			if (!READ_ONCE(sbi->tiers[t].offline))
+				return false;
+		return true;
+	case SMOOTHFS_PIN_COLD:
+		for (t = dest + 1; t < sbi->ntiers; t++)
+			if (!READ_ONCE(sbi->tiers[t].offline))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 			      unsigned int dest, u64 seq, bool force,
 			      struct netlink_ext_ack *extack)
@@ -369,9 +396,10 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 	} else if (lower_inode->i_nlink > 1) {
 		NL_SET_ERR_MSG(extack, "pin_hardlink: the file has more than one link");
 		err = -EBUSY;
-	} else if (pin != SMOOTHFS_PIN_NONE && !(force && pin == SMOOTHFS_PIN_LEASE)) {
+	} else if (pin != SMOOTHFS_PIN_NONE && !(force && smoothfs_pin_forced(sbi, pin, dest))) {
 		if (force)
-			NL_SET_ERR_MSG(extack, "pinned (force overrides pin_lease only)");
+			NL_SET_ERR_MSG(extack,
+				       "pinned (force overrides pin_lease, and pin_hot/pin_cold towards their tier)");
 		else
 			NL_SET_ERR_MSG(extack, "the file is pinned");
 		err = -EBUSY;

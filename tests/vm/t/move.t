@@ -10,7 +10,7 @@
 # cutover_timeout_ms instead of hanging.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 95
+plan 100
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a70
 mnt=/mnt/mv
@@ -138,6 +138,15 @@ run_fails "Device or resource busy" "pin_lease: plan EBUSY" -- "$mt" plan "$uuid
 run_ok "pin_lease: a forced move goes" -- "$mt" move "$mnt/e" 1 13 force
 is "$(cat /t1/e) $(getfattr -n trusted.smoothfs.pin --only-values "$mnt/e")" "x pin_lease" \
 	"the moved file keeps its pin"
+setfattr -n trusted.smoothfs.pin -v pin_hot "$mnt/e"
+run_ok "pin_hot: a forced move to the fastest tier goes" -- "$mt" move "$mnt/e" 0 30 force
+setfattr -n trusted.smoothfs.pin -v pin_cold "$mnt/e"
+run_fails "Device or resource busy" "pin_cold: plan EBUSY" -- "$mt" plan "$uuid" "$oe" 1 31
+run_ok "pin_cold: a forced move to the slowest tier goes" -- "$mt" move "$mnt/e" 1 31 force
+is "$(cat /t1/e) $(getfattr -n trusted.smoothfs.pin --only-values "$mnt/e")" "x pin_cold" \
+	"the file is on the slowest tier with its pin"
+run_fails "Device or resource busy" "pin_cold: a forced plan away from the slowest tier EBUSY" -- \
+	"$mt" plan "$uuid" "$oe" 0 32 force
 setfattr -n trusted.smoothfs.pin -v none "$mnt/e"
 ln "$mnt/e" "$mnt/e2"
 run_fails "Device or resource busy" "a hard-linked file: plan EBUSY" -- "$mt" plan "$uuid" "$oe" 0 14
