@@ -43,6 +43,7 @@ typedef struct Manager {
 	bool moves_recovered;		/* open moves of the last run handled */
 	Pool *pools;			/* list, in creation order */
 	unsigned int n_pools;
+	unsigned int n_move_jobs;	/* move-job.c, in flight */
 	struct manager_config config;
 } Manager;
 

@@ -18,6 +18,7 @@
 
 #include "engine.h"
 #include "errors.h"
+#include "move-job.h"
 #include "log.h"
 #include "options.h"
 #include "pool-object.h"
@@ -461,6 +462,7 @@ static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	Pool *p = userdata;
 	Manager *m = p->manager;
 	struct smoothfs_inspect_result ins = {};
+	struct move_request req;
 	smoothfs_oid_t oid;
 	const char *path;
 	struct stat st;
@@ -509,22 +511,19 @@ static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 		return smoothfs_error(e, r, "cannot log the move");
 	log_full(LOG_INFO, 0, p->name, hex, "move of %s to tier %u (seq %llu)", path, tier,
 		 (unsigned long long)seq);
-	r = smoothfs_move_file(m->client, &p->uuid, &oid, tier, seq,
-			       o.force ? SMOOTHFS_MOVE_FORCE : 0);
+	req = (struct move_request){
+		.oid = oid,
+		.tier = tier,
+		.flags = o.force ? SMOOTHFS_MOVE_FORCE : 0,
+		.seq = seq,
+		.size = (uint64_t)st.st_size,
+	};
+	r = move_job_start(p, msg, TAKE_FD(fd), &req, e);
 	if (r < 0) {
-		const char *why = smoothfs_client_last_error(m->client);
-
-		(void)store_move_update(m->store, p->name, seq, "failed", true, why);
-		p->moves_failed++;
-		pool_changed(p, "MovesFailed", NULL);
-		log_full(LOG_WARNING, r, p->name, hex, "move failed: %s", why);
-		return kernel_error(p, e, r, "move");
+		(void)store_move_update(m->store, p->name, seq, "failed", true, e->message);
+		return r;
 	}
-	(void)store_move_update(m->store, p->name, seq, "done", true, NULL);
-	p->moves_completed++;
-	p->bytes_moved += (uint64_t)st.st_size;
-	pool_changed(p, "MovesCompleted", "BytesMoved", NULL);
-	return sd_bus_reply_method_return(msg, "t", seq);
+	return 1;	/* the job replies */
 }
 
 static int method_pin(sd_bus_message *msg, void *userdata, sd_bus_error *e)
