@@ -30,12 +30,15 @@
 #include "log.h"
 #include "planner.h"
 #include "pool-object.h"
+#include "store.h"
 #include "util.h"
 
 /* A catalog larger than this is refused rather than eating the machine. */
 #define ENGINE_MAX_OBJECTS (16U << 20)
 /* Moves in one plan; the byte budget and the interval bound it first. */
 #define ENGINE_MAX_MOVES 100000U
+/* Heat below this is not worth a row in the database (a few half-lives idle). */
+#define ENGINE_HEAT_SAVE_MIN 1e-3
 
 struct engine_pool {
 	pthread_mutex_t lock;
@@ -237,12 +240,13 @@ static void notify(struct engine_pool *ep)
 	(void)!write(ep->notify_fd, &one, sizeof(one));
 }
 
+/* The plan in progress is over: exit, disabled, or a new policy to plan with. */
 static bool stopping(struct engine_pool *ep)
 {
 	bool stop;
 
 	pthread_mutex_lock(&ep->lock);
-	stop = ep->stop;
+	stop = ep->stop || ep->wake || !ep->policy.enabled;
 	pthread_mutex_unlock(&ep->lock);
 	return stop;
 }
@@ -298,8 +302,14 @@ static int move_one(struct worker *w, const struct planner_object *o,
 	r = store_move_begin(w->store, ep->pool_name, hex, seq, mv->from, mv->to, mv->size_bytes);
 	if (r < 0)
 		return r;
-	r = smoothfs_move_file(w->client, &ep->uuid, &o->oid, mv->to, seq, 0);
-	(void)store_move_update(w->store, ep->pool_name, seq, r < 0 ? "failed" : "completed", 1,
+	/*
+	 * A pin_hot/pin_cold file may be planned as a pin, a promotion or a
+	 * demotion; the kernel lets FORCE move it only where its pin wants it.
+	 */
+	r = smoothfs_move_file(w->client, &ep->uuid, &o->oid, mv->to, seq,
+			       o->pin == SMOOTHFS_PIN_HOT || o->pin == SMOOTHFS_PIN_COLD ?
+			       SMOOTHFS_MOVE_FORCE : 0);
+	(void)store_move_update(w->store, ep->pool_name, seq, r < 0 ? "failed" : "done", 1,
 				r < 0 ? smoothfs_client_last_error(w->client) : NULL);
 	if (r < 0)
 		return log_full(LOG_WARNING, r, ep->pool_name, hex, "%s %s: tier %u -> %u: %s",
@@ -366,6 +376,64 @@ static void run_plan(struct worker *w, const struct smoothfsd_policy *pol)
 	free(objects);
 }
 
+/* The heat table into the database, so that a restart does not forget it. */
+static void save_heat(struct engine_pool *ep, Store *store)
+{
+	_cleanup_free_ struct store_heat *rows = NULL;
+	uint64_t now = realtime_ns();
+	size_t n = 0;
+	int r;
+
+	pthread_mutex_lock(&ep->lock);
+	rows = calloc(ep->heat.n_used ? ep->heat.n_used : 1, sizeof(*rows));
+	for (size_t i = 0; rows && i < ep->heat.n_slots; i++) {
+		const struct heat_object *h = &ep->heat.slots[i];
+		double v;
+
+		if (!h->used)
+			continue;
+		v = heat_score_at(&h->score, now, ep->heat_params.half_life_s);
+		if (v < ENGINE_HEAT_SAVE_MIN)
+			continue;
+		smoothfs_oid_to_hex(&h->oid, rows[n].oid);
+		rows[n].heat = v;
+		rows[n].ts_ns = now;
+		n++;
+	}
+	pthread_mutex_unlock(&ep->lock);
+	if (!rows)
+		return;
+	r = store_heat_save(store, ep->pool_name, rows, n);
+	if (r < 0)
+		log_pool(LOG_WARNING, r, ep->pool_name, "engine: saving heat: %s", strerror(-r));
+}
+
+/* The heat the last run saved (event loop, before the worker starts). */
+static void load_heat(Manager *m, struct engine_pool *ep)
+{
+	_cleanup_free_ struct store_heat *rows = NULL;
+	size_t n = 0, loaded = 0;
+
+	if (!m->store || store_heat_load(m->store, ep->pool_name, &rows, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct heat_object *h;
+		smoothfs_oid_t oid;
+
+		if (smoothfs_oid_from_hex(rows[i].oid, &oid) < 0 || !(rows[i].heat > 0))
+			continue;
+		h = heat_table_get(&ep->heat, &oid);
+		if (!h)
+			break;
+		h->score.value = rows[i].heat;
+		h->score.ts_ns = rows[i].ts_ns;
+		loaded++;
+	}
+	if (loaded)
+		log_pool(LOG_INFO, 0, ep->pool_name, "engine: heat of %zu files from the last run",
+			 loaded);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker w = { .ep = arg };
@@ -397,6 +465,8 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&ep->lock);
 		if (!w.client && smoothfs_client_open(&w.client) < 0)
 			w.client = NULL;
+		if (w.store)
+			save_heat(ep, w.store);
 		if (pol.enabled && w.client && w.store)
 			run_plan(&w, &pol);
 		pthread_mutex_lock(&ep->lock);
@@ -475,6 +545,7 @@ int engine_pool_attach(Manager *m, Pool *p)
 	r = sd_event_add_io(m->event, &ep->notify_source, ep->notify_fd, EPOLLIN, on_notify, p);
 	if (r < 0)
 		goto fail;
+	load_heat(m, ep);
 	p->engine = ep;
 	r = -pthread_create(&ep->thread, NULL, worker_main, ep);
 	if (r < 0) {
@@ -495,6 +566,9 @@ void engine_pool_detach(Pool *p)
 
 	if (!ep)
 		return;
+	/* At shutdown too: the worker may not get to it before the process exits. */
+	if (p->manager->store)
+		save_heat(ep, p->manager->store);
 	p->engine = NULL;
 	ep->notify_source = sd_event_source_disable_unref(ep->notify_source);
 	pthread_mutex_lock(&ep->lock);
@@ -634,5 +708,19 @@ void engine_policy_changed(Manager *m, Pool *p)
 	heat_params_for(&p->policy, &ep->heat_params);
 	ep->wake = true;
 	pthread_cond_broadcast(&ep->cond);
+	pthread_mutex_unlock(&ep->lock);
+}
+
+void engine_object_moved(Pool *p, const smoothfs_oid_t *oid)
+{
+	struct engine_pool *ep = p->engine;
+	struct heat_object *h;
+
+	if (!ep)
+		return;
+	pthread_mutex_lock(&ep->lock);
+	h = heat_table_get(&ep->heat, oid);
+	if (h)
+		h->last_move_ns = realtime_ns();
 	pthread_mutex_unlock(&ep->lock);
 }

@@ -44,6 +44,9 @@ void engine_planned_moves_free(struct engine_planned_move *moves, size_t n);
 /* The pool's policy changed (SetPolicy, CreatePool); plans at once. */
 void engine_policy_changed(Manager *m, Pool *p);
 
+/* A move by Pool.Move: the minimum residency holds the file where it went. */
+void engine_object_moved(Pool *p, const smoothfs_oid_t *oid);
+
 /*
  * Starts the pool's engine when it is mounted (idempotent), stops it
  * otherwise.  Stopping never waits for a move in flight: the worker

@@ -318,6 +318,24 @@ int store_pool_save(Store *s, const struct store_pool *p)
 	return step_done(s, st);
 }
 
+/* Runs each of @sql with ?1 bound to @pool (inside the caller's transaction). */
+static int exec_for_pool(Store *s, const char *const *sql, size_t n, const char *pool)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+		int r;
+
+		r = prepare(s, sql[i], &st);
+		if (r < 0)
+			return r;
+		sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+		r = step_done(s, st);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int store_pool_delete(Store *s, const char *name)
 {
 	static const char *const sql[] = {
@@ -330,21 +348,12 @@ int store_pool_delete(Store *s, const char *name)
 	r = exec(s, "BEGIN IMMEDIATE");
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ELEMENTSOF(sql); i++) {
-		_cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-		r = prepare(s, sql[i], &st);
-		if (r < 0)
-			goto rollback;
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		r = step_done(s, st);
-		if (r < 0)
-			goto rollback;
+	r = exec_for_pool(s, sql, ELEMENTSOF(sql), name);
+	if (r < 0) {
+		(void)exec(s, "ROLLBACK");
+		return r;
 	}
 	return exec(s, "COMMIT");
-rollback:
-	(void)exec(s, "ROLLBACK");
-	return r;
 }
 
 void store_pool_clear(struct store_pool *p)
@@ -668,6 +677,80 @@ int store_object_get_heat(Store *s, const char *pool, const char *oid, double *r
 	if (rc != SQLITE_ROW)
 		return store_fail(s, rc, "objects");
 	*ret = sqlite3_column_double(st, 0);
+	return 0;
+}
+
+int store_heat_save(Store *s, const char *pool, const struct store_heat *rows, size_t n)
+{
+	static const char *const clear[] = {
+		"DELETE FROM objects WHERE pool = ?1 AND pin = 'none' AND path IS NULL",
+		"UPDATE objects SET heat = 0, heat_ts = 0 WHERE pool = ?1",
+	};
+	_cleanup_stmt_ sqlite3_stmt *ins = NULL;
+	int r;
+
+	r = exec(s, "BEGIN IMMEDIATE");
+	if (r < 0)
+		return r;
+	r = exec_for_pool(s, clear, ELEMENTSOF(clear), pool);
+	if (r < 0)
+		goto rollback;
+	r = prepare(s, "INSERT INTO objects (pool, oid, heat, heat_ts) VALUES (?1, ?2, ?3, ?4) "
+		    "ON CONFLICT(pool, oid) DO UPDATE SET heat = ?3, heat_ts = ?4", &ins);
+	if (r < 0)
+		goto rollback;
+	sqlite3_bind_text(ins, 1, pool, -1, SQLITE_STATIC);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(ins, 2, rows[i].oid, -1, SQLITE_STATIC);
+		sqlite3_bind_double(ins, 3, rows[i].heat);
+		sqlite3_bind_int64(ins, 4, (sqlite3_int64)rows[i].ts_ns);
+		r = step_done(s, ins);
+		if (r < 0)
+			goto rollback;
+		sqlite3_reset(ins);
+	}
+	return exec(s, "COMMIT");
+rollback:
+	(void)exec(s, "ROLLBACK");
+	return r;
+}
+
+int store_heat_load(Store *s, const char *pool, struct store_heat **ret, size_t *ret_n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_free_ struct store_heat *v = NULL;
+	size_t n = 0, cap = 0;
+	int r, rc;
+
+	r = prepare(s, "SELECT oid, heat, heat_ts FROM objects "
+		    "WHERE pool = ?1 AND heat > 0 ORDER BY heat DESC", &st);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *oid = (const char *)sqlite3_column_text(st, 0);
+
+		/* Anything but an OID is not ours: skip it. */
+		if (!oid || strlen(oid) != sizeof(v->oid) - 1)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct store_heat *nv = reallocarray(v, ncap, sizeof(*v));
+
+			if (!nv)
+				return -ENOMEM;
+			v = nv;
+			cap = ncap;
+		}
+		memcpy(v[n].oid, oid, sizeof(v[n].oid));
+		v[n].heat = sqlite3_column_double(st, 1);
+		v[n].ts_ns = (uint64_t)sqlite3_column_int64(st, 2);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "objects");
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
 	return 0;
 }
 

@@ -84,6 +84,21 @@ int store_move_list_open(Store *s, const char *pool, struct store_open_move **re
 int store_object_set_heat(Store *s, const char *pool, const char *oid, double heat,
 			  uint64_t heat_ts);
 int store_object_get_heat(Store *s, const char *pool, const char *oid, double *ret);
+/* One object's heat as the engine keeps it: the score as of ts_ns (CLOCK_REALTIME). */
+struct store_heat {
+	char oid[33];		/* hex */
+	double heat;
+	uint64_t ts_ns;
+};
+
+/*
+ * Replaces @pool's persisted heat with @rows, in one transaction: objects
+ * not in @rows keep their pins but lose their heat.
+ */
+int store_heat_save(Store *s, const char *pool, const struct store_heat *rows, size_t n);
+/* @pool's persisted heat, hottest first; free(*ret). */
+int store_heat_load(Store *s, const char *pool, struct store_heat **ret, size_t *ret_n);
+
 int store_object_set_pin(Store *s, const char *pool, const char *oid, const char *path,
 			 const char *pin);
 

@@ -271,6 +271,59 @@ static void test_pools_policy_moves(void **state)
 	store_close(s);
 }
 
+/* A heat snapshot replaces the last one; pins outlive it; junk rows are skipped. */
+static void test_heat_snapshot(void **state)
+{
+	struct store_heat rows[3] = {
+		{ .oid = "0190a1b2c3d47e5f8a9b0c1d2e3f4a01", .heat = 2.5, .ts_ns = 100 },
+		{ .oid = "0190a1b2c3d47e5f8a9b0c1d2e3f4a02", .heat = 7.0, .ts_ns = 100 },
+		{ .oid = "0190a1b2c3d47e5f8a9b0c1d2e3f4a03", .heat = 1.0, .ts_ns = 100 },
+	};
+	struct store_heat *got = NULL;
+	size_t n = 9;
+	double heat;
+	Store *s = NULL;
+
+	(void)state;
+	assert_int_equal(store_open(db, &s), 0);
+	assert_int_equal(store_heat_load(s, "tank", &got, &n), 0);
+	assert_int_equal(n, 0);
+	free(got);
+	assert_int_equal(store_object_set_pin(s, "tank", rows[2].oid, "/a", "pin_hot"), 0);
+	assert_int_equal(store_heat_save(s, "tank", rows, 3), 0);
+	assert_int_equal(store_heat_save(s, "other", rows, 1), 0);
+	assert_int_equal(store_heat_load(s, "tank", &got, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(got[0].oid, rows[1].oid);	/* hottest first */
+	assert_true(got[0].heat == 7.0);
+	assert_int_equal(got[0].ts_ns, 100);
+	assert_string_equal(got[2].oid, rows[2].oid);
+	free(got);
+
+	/* The next snapshot forgets what cooled off, but not the pin. */
+	rows[1].heat = 3.0;
+	assert_int_equal(store_heat_save(s, "tank", &rows[1], 1), 0);
+	assert_int_equal(store_heat_load(s, "tank", &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(got[0].heat == 3.0);
+	free(got);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM objects WHERE pool = 'tank'"), 2);
+	assert_int_equal(raw_int("SELECT COUNT(*) FROM objects WHERE pin = 'pin_hot'"), 1);
+	assert_int_equal(store_object_get_heat(s, "tank", rows[2].oid, &heat), 0);
+	assert_true(heat == 0);
+	/* Other pools are untouched. */
+	assert_int_equal(store_heat_load(s, "other", &got, &n), 0);
+	assert_int_equal(n, 1);
+	free(got);
+
+	/* A row that is no OID (a hand-edited database) is skipped. */
+	assert_int_equal(store_object_set_heat(s, "tank", "zz", 9.0, 1), 0);
+	assert_int_equal(store_heat_load(s, "tank", &got, &n), 0);
+	assert_int_equal(n, 1);
+	free(got);
+	store_close(s);
+}
+
 static void test_duplicate_uuid(void **state)
 {
 	char *tiers[] = { "/srv/a", NULL };
@@ -337,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pools_policy_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_uuid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heat_snapshot, setup, teardown),
 		cmocka_unit_test(test_stored_policy_checked),
 	};
 
