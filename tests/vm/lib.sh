@@ -77,3 +77,17 @@ load_smoothfs() {
 unload_smoothfs() {
 	! grep -qw smoothfs /proc/modules || rmmod smoothfs
 }
+
+# smoothfsd installed as the package installs it (systemd mode: /etc and
+# /usr are writable through the overlay), activated by the first call.
+install_smoothfsd() {
+	install -m 755 "$SMOOTHFS_BUILD/smoothfsd" /usr/sbin/smoothfsd &&
+		install -m 644 "$SMOOTHFS_SRC/dbus/org.smoothfs1.conf" /usr/share/dbus-1/system.d/ &&
+		install -m 644 "$SMOOTHFS_SRC/dbus/org.smoothfs1.service" \
+			/usr/share/dbus-1/system-services/ &&
+		install -m 644 "$SMOOTHFS_SRC/polkit/org.smoothfs1.policy" /usr/share/polkit-1/actions/ &&
+		install -m 644 "$SMOOTHFS_SRC/units/smoothfsd.service" /etc/systemd/system/ &&
+		systemctl daemon-reload &&
+		busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+			ReloadConfig
+}
