@@ -186,6 +186,7 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	struct file *file = iocb->ki_filp, *lower;
 	struct inode *inode = file_inode(file);
 	const struct cred *old_cred;
+	loff_t old_size;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
@@ -213,6 +214,7 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 		return smoothfs_write_iter(iocb, iter);
 	}
 	old_cred = smoothfs_creds(inode);
+	old_size = i_size_read(inode);
 	smoothfs_lower_write_start(lower);
 	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, smoothfs_write_rwf(iocb, lower));
 	smoothfs_lower_write_end(lower);
@@ -220,6 +222,7 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	ret = smoothfs_nowait_ret(iocb, ret);
 	smoothfs_copy_attr_all(inode, file_inode(lower));
 	fsstack_copy_inode_size(inode, file_inode(lower));
+	smoothfs_tier_grew(inode, old_size);
 	smoothfs_move_wrote(inode);
 	inode_unlock(inode);
 	smoothfs_lower_put(lower);

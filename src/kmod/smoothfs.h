@@ -375,6 +375,7 @@ int smoothfs_tiers_open(struct fs_context *fc, struct smoothfs_sb_info *sbi,
 			char *const *paths, unsigned int n);
 void smoothfs_tiers_close(struct smoothfs_sb_info *sbi);
 bool smoothfs_tier_has_room(struct smoothfs_tier *tier);
+void smoothfs_tier_grew(struct inode *inode, loff_t old_size);
 
 /* xattr.c */
 struct xattr_handler;

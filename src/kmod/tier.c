@@ -147,3 +147,22 @@ bool smoothfs_tier_has_room(struct smoothfs_tier *tier)
 	}
 	return READ_ONCE(tier->avail_bytes) > READ_ONCE(tier->reserve_bytes);
 }
+
+/*
+ * A write grew @inode from @old_size: take the growth off its tier's
+ * cached free space at once, so that creates in the same second spill
+ * before the tier fills instead of after (the next statfs corrects it).
+ * Racing updates may lose a little; the cache is an estimate anyway.
+ */
+void smoothfs_tier_grew(struct inode *inode, loff_t old_size)
+{
+	struct smoothfs_tier *tier;
+	loff_t grown = i_size_read(inode) - old_size;
+	u64 avail;
+
+	if (grown <= 0)
+		return;
+	tier = &SMOOTHFS_SB(inode->i_sb)->tiers[READ_ONCE(SMOOTHFS_I(inode)->tier)];
+	avail = READ_ONCE(tier->avail_bytes);
+	WRITE_ONCE(tier->avail_bytes, avail > grown ? avail - grown : 0);
+}
