@@ -279,8 +279,8 @@ check-built: checkpatch unit-check dbus-check dkms-check vm-selftest vm-check-al
 
 # --- demonstration ---------------------------------------------------------
 demo: deps
-	@$(MAKE) --no-print-directory module vm-progs
-	tests/vm/run -k $(KVER) -d 2 -s 320M tests/vm/demo/demo.sh
+	@$(MAKE) --no-print-directory module vm-progs daemon
+	tests/vm/run -k $(KVER) -m systemd -d 3 -s 1G tests/vm/demo/demo.sh
 
 # --- benchmarks ----------------------------------------------------------------
 # make bench BENCH_KVER=… BENCH_SCALE=0.1: smoothfs against bare ext4,
