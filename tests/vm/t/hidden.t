@@ -47,7 +47,8 @@ unchanged() {
 		ok 0 "$1: the tiers' metadata is unchanged"
 	else
 		ok 1 "$1: the tiers' metadata is unchanged"
-		diff <(echo "$before") <(echo "$now") | sed 's/^/# /'
+		echo "$before" >/tmp/snap.before; echo "$now" >/tmp/snap.now
+		diff /tmp/snap.before /tmp/snap.now | sed 's/^/# /'
 	fi
 }
 
