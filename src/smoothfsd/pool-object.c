@@ -189,7 +189,8 @@ int pool_open_path(Pool *p, const char *path, int *ret_fd, char **ret_rel, sd_bu
 {
 	struct open_how how = {
 		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		/* Not out of the pool, nor into a mount inside it. */
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
 	};
 	_cleanup_close_ int dfd = -1, pfd = -1;
 	size_t mlen = strlen(p->mountpoint);
