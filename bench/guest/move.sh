@@ -15,6 +15,9 @@
 #   move-small-* / cp-small-*                   files per minute, MOVE_N
 #       files of MOVE_SMALL bytes; cp -a of the directory, then the fsync
 #       of every file and of the directory (sync FILE... DIR)
+#   cpf-big-* / cpf-small-*                     the same with the mover's own
+#       copy code and per-file durability (movebench copy-dir): copy, fsync
+#       the file, fsync the directory, next file
 #   fg-{read,write}-{idle,same,other}           MB/s of O_DIRECT 1 MiB I/O
 #       on a FG_MB file for FG_SECS: alone, while the same file is moved
 #       back and forth (tier 0 <-> 1), while another file is
@@ -81,11 +84,14 @@ move_big() {	# DEST KIND
 	rm "$mnt/big"
 }
 cp_big() {	# DEST KIND
-	local t0 t1
+	local t0 tc t1
 	mkdir -p /d0/cps "/d$1/cpd" && cp /tmp/big.src /d0/cps/big && cold || return 1
 	t0=$(now)
-	cp -a /d0/cps/big "/d$1/cpd/big" && sync "/d$1/cpd/big" "/d$1/cpd" || return 1
+	cp -a /d0/cps/big "/d$1/cpd/big" || return 1
+	tc=$(now)
+	sync "/d$1/cpd/big" "/d$1/cpd" || return 1
 	t1=$(now)
+	echo "# bench-cp: $round cp-big-$2 copy $(awk -v a="$t0" -v b="$tc" 'BEGIN { print b - a }') sync $(awk -v a="$tc" -v b="$t1" 'BEGIN { print b - a }')"
 	emit "cp-big-$2" "$(awk -v m="$MOVE_MB" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", m / (b - a) }')"
 	rm -rf /d0/cps "/d$1/cpd"
 }
@@ -98,13 +104,34 @@ move_small() {	# DEST KIND
 	rm -rf "$mnt/s"
 }
 cp_small() {	# DEST KIND
-	local t0 t1
+	local t0 tc t1
 	mkdir -p /d0/cps/s "/d$1/cpd" && "$METABENCH" create /d0/cps/s "$MOVE_N" "$MOVE_SMALL" >/dev/null &&
 		cold || return 1
 	t0=$(now)
-	cp -a /d0/cps/s "/d$1/cpd/" && find "/d$1/cpd/s" -type f -exec sync {} + && sync "/d$1/cpd/s" || return 1
+	cp -a /d0/cps/s "/d$1/cpd/" || return 1
+	tc=$(now)
+	find "/d$1/cpd/s" -type f -exec sync {} + && sync "/d$1/cpd/s" || return 1
 	t1=$(now)
+	echo "# bench-cp: $round cp-small-$2 copy $(awk -v a="$t0" -v b="$tc" 'BEGIN { print b - a }') sync $(awk -v a="$tc" -v b="$t1" 'BEGIN { print b - a }')"
 	emit "cp-small-$2" "$(awk -v n="$MOVE_N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n * 60 / (b - a) }')"
+	rm -rf /d0/cps "/d$1/cpd"
+}
+# The baseline with the mover's own copy code and its per-file durability
+# (copy, fsync the file, fsync the directory, next file): what the mover
+# does minus the protocol.
+cpf_big() {	# DEST KIND
+	local out
+	mkdir -p /d0/cps "/d$1/cpd" && cp /tmp/big.src /d0/cps/big && cold || return 1
+	out=$("$mb" copy-dir /d0/cps "/d$1/cpd") || return 1
+	emit "cpf-big-$2" "$(awk -v m="$MOVE_MB" -v o="$out" 'BEGIN { split(o, a, " "); printf "%.2f\n", m / a[1] }')"
+	rm -rf /d0/cps "/d$1/cpd"
+}
+cpf_small() {	# DEST KIND
+	local out
+	mkdir -p /d0/cps/s "/d$1/cpd" && "$METABENCH" create /d0/cps/s "$MOVE_N" "$MOVE_SMALL" >/dev/null &&
+		cold || return 1
+	out=$("$mb" copy-dir /d0/cps/s "/d$1/cpd") || return 1
+	emit "cpf-small-$2" "$(awk -v o="$out" 'BEGIN { split(o, a, " "); printf "%.0f\n", a[2] * 60 / a[1] }')"
 	rm -rf /d0/cps "/d$1/cpd"
 }
 # A file back on tier 0 whatever the mover left it on.
@@ -133,11 +160,11 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 	for dest in 1 2; do
 		kind=${fs[$dest]}
 		if (((round + dest) % 2)); then
-			move_big $dest "$kind" && cp_big $dest "$kind" || bad=1
-			cp_small $dest "$kind" && move_small $dest "$kind" || bad=1
+			move_big $dest "$kind" && cp_big $dest "$kind" && cpf_big $dest "$kind" || bad=1
+			cpf_small $dest "$kind" && cp_small $dest "$kind" && move_small $dest "$kind" || bad=1
 		else
-			cp_big $dest "$kind" && move_big $dest "$kind" || bad=1
-			move_small $dest "$kind" && cp_small $dest "$kind" || bad=1
+			cpf_big $dest "$kind" && cp_big $dest "$kind" && move_big $dest "$kind" || bad=1
+			move_small $dest "$kind" && cp_small $dest "$kind" && cpf_small $dest "$kind" || bad=1
 		fi
 	done
 
@@ -170,6 +197,12 @@ for dest in 1 2; do
 		echo "# bench-profile: ext4-${fs[$dest]} $("$mb" profile "$mnt/s" $dest "$seq")"
 	seq=$((seq + MOVE_N + 1))
 	rm -rf "$mnt/s"
+done
+for dest in 1 2; do
+	mkdir -p "$mnt/b" && cp /tmp/big.src "$mnt/b/big" && cold &&
+		echo "# bench-profile: big-ext4-${fs[$dest]} $("$mb" profile "$mnt/b" $dest "$seq")"
+	seq=$((seq + 1))
+	rm -rf "$mnt/b"
 done
 umount "$mnt"
 disks_umount

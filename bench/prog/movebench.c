@@ -7,6 +7,10 @@
  *        tier DEST (transaction sequences SEQ, SEQ+1, ...); prints seconds
  *   movebench move-dir DIR DEST SEQ     the same for every regular file in
  *        DIR (listed first, untimed); prints "seconds files"
+ *   movebench copy-dir SRCDIR DSTDIR    the baseline with the mover's copy
+ *        code: each file copied (data, owner, mode, xattrs, times), then
+ *        fsync of the file and of DSTDIR, one file after the other;
+ *        prints "seconds files"
  *   movebench profile DIR DEST SEQ      the mover's steps one by one for
  *        every file in DIR, each step timed: prints the total seconds per
  *        step (list-pools plan inspect open copy-data metadata fsync-file
@@ -189,6 +193,42 @@ static int cmd_move_dir(int argc, char **argv)
 		r = smoothfs_move_path(c, files[i], dest, seq++, 0);
 		if (r < 0)
 			rc = die(c, files[i], r);
+	}
+	if (!rc)
+		printf("%.6f %zu\n", now() - t0, n);
+	free_list(files, n);
+	return rc;
+}
+
+/*
+ * The baseline with the mover's own copy code and per-file durability:
+ * each file of SRCDIR into DSTDIR (data, owner, mode, xattrs, times), its
+ * fsync and the directory's fsync, one file after the other, as the
+ * mover does it, but without the protocol (no plan, no cutover).
+ */
+static int cmd_copy_dir(int argc, char **argv)
+{
+	_cleanup_close_ int dst = -1;
+	char **files = NULL;
+	size_t n = 0, i;
+	double t0;
+	int r, rc = 0;
+
+	if (argc != 2)
+		return 2;
+	t0 = now();
+	dst = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dst < 0)
+		return die(NULL, argv[1], -errno);
+	r = list_dir(argv[0], &files, &n);
+	if (r < 0)
+		return die(NULL, argv[0], r);
+	for (i = 0; i < n && !rc; i++) {
+		_cleanup_close_ int src = open(files[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+
+		r = src < 0 ? -errno : smoothfs__stage_file(src, dst, strrchr(files[i], '/') + 1);
+		if (r < 0)
+			rc = die(NULL, files[i], r);
 	}
 	if (!rc)
 		printf("%.6f %zu\n", now() - t0, n);
@@ -707,6 +747,8 @@ int main(int argc, char **argv)
 		r = cmd_move(argc - 2, argv + 2);
 	else if (argc >= 2 && !strcmp(argv[1], "move-dir"))
 		r = cmd_move_dir(argc - 2, argv + 2);
+	else if (argc >= 2 && !strcmp(argv[1], "copy-dir"))
+		r = cmd_copy_dir(argc - 2, argv + 2);
 	else if (argc >= 2 && !strcmp(argv[1], "profile"))
 		r = cmd_profile(argc - 2, argv + 2);
 	else if (argc >= 2 && !strcmp(argv[1], "pause"))
