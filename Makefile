@@ -13,6 +13,7 @@
 #   make demo             the demonstration, in the VM
 #   make bench            benchmarks in the VM (BENCH_KVER, BENCH_SCALE, …;
 #                         see bench/run and docs/benchmarks.md)
+#   make bench-move       movement benchmarks only (bench/run-move)
 #   make deb              Debian packages
 #   make install          userspace and the DKMS source tree into DESTDIR
 
