@@ -13,6 +13,7 @@
 #   make demo             the demonstration, in the VM
 #   make bench            benchmarks in the VM (BENCH_KVER, BENCH_SCALE, …;
 #                         see bench/run and docs/benchmarks.md)
+#   make bench-move       movement benchmarks only (bench/run-move)
 #   make deb              Debian packages
 #   make install          userspace and the DKMS source tree into DESTDIR
 
@@ -52,7 +53,7 @@ VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	torture \
-	dkms-check demo bench deb install install-lib install-dkms clean
+	dkms-check demo bench bench-move deb install install-lib install-dkms clean
 
 all: module lib daemon
 
@@ -295,6 +296,19 @@ bench:
 	@$(MAKE) --no-print-directory module KVER=$(BENCH_KVER)
 	@$(MAKE) --no-print-directory $(B)/bench/metabench
 	BENCH_KVER=$(BENCH_KVER) bench/run
+	@$(MAKE) --no-print-directory bench-move
+
+# Movement (bench/run-move): the mover against cp, the writer's pause at
+# cutover, foreground I/O next to moves.  movebench links the library's
+# objects, for the mover's internal steps.
+$(B)/bench/movebench: bench/prog/movebench.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LIB_CFLAGS) -pthread -o $@ $< $(LIB_OBJS) $(LIB_LDLIBS)
+
+bench-move:
+	@$(MAKE) --no-print-directory module KVER=$(BENCH_KVER)
+	@$(MAKE) --no-print-directory $(B)/bench/metabench $(B)/bench/movebench
+	BENCH_KVER=$(BENCH_KVER) bench/run-move
 
 # --- packaging and installation --------------------------------------------
 # dpkg-buildpackage writes to the parent directory; collect the results.
