@@ -1,4 +1,5 @@
 #!/bin/bash
+# vm-timeout: 600
 # smoothfsd's privilege boundary, with systemd as PID 1 and the real
 # polkitd: every mutating method of Manager and Pool (CreatePool,
 # Destroy, Quiesce, Reconcile, Move, Pin, SetPolicy) is refused to an
