@@ -52,7 +52,7 @@ VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	torture \
-	dkms-check demo bench deb install install-lib install-dkms clean
+	dkms-check demo bench deb deb-built install install-lib install-dkms clean
 
 all: module lib daemon
 
@@ -297,17 +297,28 @@ bench:
 	BENCH_KVER=$(BENCH_KVER) bench/run
 
 # --- packaging and installation --------------------------------------------
-# dpkg-buildpackage writes to the parent directory; collect the results.
+# The packages, the .buildinfo and the .changes go to $(B)/deb (not to the
+# parent directory); the package build itself uses $(B)/pkg (debian/rules).
+# deb-built rebuilds them when a tracked file changed, for the installed
+# VM test (tests/vm/systemd/installed.t).
+DEB_ARCH := $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
+DEB_CHANGES := $(B)/deb/smoothfs_$(VERSION)_$(DEB_ARCH).changes
+DEB_INPUTS := $(shell git ls-files 2>/dev/null | grep -v -e '^tests/' -e '^bench/' -e '^docs/[^e]')
+
 deb: deps
+	@$(MAKE) --no-print-directory deb-built
+
+deb-built: $(DEB_CHANGES)
+
+$(DEB_CHANGES): $(DEB_INPUTS)
 	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
 		{ echo "debian/changelog and VERSION disagree" >&2; exit 1; }
-	dpkg-buildpackage -us -uc -b
-	@mkdir -p $(B)/deb
-	@changes=../smoothfs_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes; \
-	files=$$(sed -n '/^Files:/,/^[^ ]/s/^ [0-9a-f]\{32\} [0-9]* [^ ]* [^ ]* //p' $$changes); \
-	for f in $$files; do mv ../$$f $(B)/deb/; done; \
-	mv $$changes $(B)/deb/
-	lintian --fail-on error $(B)/deb/smoothfs_$(VERSION)_*.changes
+	rm -rf $(B)/deb && mkdir -p $(B)/deb
+	SMOOTHFS_DEB_DIR=$(abspath $(B))/deb dpkg-buildpackage -us -uc -b \
+		--buildinfo-option=-u$(abspath $(B))/deb --changes-option=-u$(abspath $(B))/deb \
+		--buildinfo-file=$(B)/deb/smoothfs_$(VERSION)_$(DEB_ARCH).buildinfo \
+		--changes-file=$@
+	lintian --fail-on error $@ || { rm -f $@; exit 1; }
 
 install: install-lib install-daemon install-dkms
 
