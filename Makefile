@@ -224,14 +224,18 @@ $(B)/vm-progs/%: tests/vm/prog/%.c $(B)/lib/libsmoothfs.so
 vm-progs: $(VM_PROGS)
 
 # --- VM suite ------------------------------------------------------------
-vm-check: module vm-progs daemon
+# tests/vm/systemd/installed.t installs the packages of make deb.
+VM_NEEDS_DEB = $(filter %/installed.t,$(or $(TESTS),$(VM_SYSTEMD_TESTS)))
+
+vm-check: module vm-progs daemon $(if $(VM_NEEDS_DEB),deb-built)
 	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
 ifneq ($(TESTS),)
-	tests/vm/run -k $(KVER) $(TESTS)
+	tests/vm/run -k $(KVER) $(if $(filter tests/vm/systemd/%,$(TESTS)),-m systemd) $(TESTS)
 else
 	tests/vm/run -k $(KVER) -m direct -t 2700 $(VM_DIRECT_TESTS)
 ifneq ($(KVER),debug)
-	tests/vm/run -k $(KVER) -m systemd -t 1200 $(VM_SYSTEMD_TESTS)
+	SMOOTHFS_VM_TEST_TIMEOUT=$${SMOOTHFS_VM_TEST_TIMEOUT:-1200} \
+		tests/vm/run -k $(KVER) -m systemd -t 2400 $(VM_SYSTEMD_TESTS)
 endif
 endif
 
@@ -303,7 +307,7 @@ bench:
 # VM test (tests/vm/systemd/installed.t).
 DEB_ARCH := $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
 DEB_CHANGES := $(B)/deb/smoothfs_$(VERSION)_$(DEB_ARCH).changes
-DEB_INPUTS := $(shell git ls-files 2>/dev/null | grep -v -e '^tests/' -e '^bench/' -e '^docs/[^e]')
+DEB_INPUTS := $(wildcard $(shell git ls-files 2>/dev/null | grep -v -e "^tests/" -e "^bench/"))
 
 deb: deps
 	@$(MAKE) --no-print-directory deb-built
