@@ -42,7 +42,7 @@ status() { dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | tr -d ' '; 
 t_start=$(date +%s)
 step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
 
-plan 49
+plan 53
 
 # --- before ---------------------------------------------------------------
 missing=
