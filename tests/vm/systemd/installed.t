@@ -76,6 +76,10 @@ trap restore_headers EXIT
 # without this file it skips that, as on many servers.
 rm -f /var/lib/man-db/auto-update
 
+# The build machine is a Docker image whose policy-rc.d forbids starting
+# services; the guest boots it as a real system, so it goes (overlay).
+rm -f /usr/sbin/policy-rc.d
+
 # --- install --------------------------------------------------------------
 step "apt-get install"
 : >"$log"
