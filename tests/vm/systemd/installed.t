@@ -187,7 +187,7 @@ step "apt-get purge"
 # apt knows only what remove left as config-files (no archive has them).
 rc_pkgs=$(for p in $pkgs; do [ "$(status "$p")" = rc ] && echo "$p"; done)
 apt_get purge $rc_pkgs
-is "$?" 0 "apt-get purge of what remove left:" $rc_pkgs || show_log
+is "$?" 0 "apt-get purge of what remove left ($(echo $rc_pkgs))" || show_log
 left=
 for p in $pkgs; do [ -z "$(status "$p")" ] || [ "$(status "$p")" = un ] || left="$left $p:$(status "$p")"; done
 is "$left" "" "dpkg knows none of the packages"
