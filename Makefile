@@ -287,7 +287,7 @@ checkpatch:
 check: deps
 	@$(MAKE) --no-print-directory check-built
 
-check-built: checkpatch unit-check dbus-check dkms-check vm-selftest vm-check-all
+check-built: checkpatch unit-check dbus-check dkms-check deb-built vm-selftest vm-check-all
 
 # --- demonstration ---------------------------------------------------------
 demo: deps
