@@ -668,6 +668,18 @@ static void smoothfs_cutover_cleanup(struct smoothfs_cutover *c, struct dentry *
 		err = smoothfs_lower_unlink(c->sbi, src, false);
 		mnt_drop_write(mnt);
 	}
+	if (!err) {
+		struct dentry *dir = dget_parent(src);
+
+		/*
+		 * The unlink must be durable before the DONE record or the
+		 * journal's compaction may be: they are on tier 0, which
+		 * may reach its disk first, and then the next mount would
+		 * find the old copy and no record to remove it by.
+		 */
+		err = smoothfs_fsync_dir(mnt, dir);
+		dput(dir);
+	}
 	if (err) {
 		/* The journal record stays open: the next mount removes it. */
 		pr_warn("%s: the moved file's old copy %pd on tier %u stays until the next mount: %d\n",
