@@ -89,7 +89,13 @@ vm_state() { echo "${SMOOTHFS_VM_STATE:?not run by the VM runner}"; }
 # again with the same disks and run this test again with vm_phase = PHASE.
 vm_crash_reboot() {
 	echo "${SMOOTHFS_VM_TEST_INDEX:?not run by the VM runner} $1" >"$SMOOTHFS_VM_RESULTS/reboot"
-	echo b >/proc/sysrq-trigger
+	if [ -w /proc/sysrq-trigger ]; then
+		echo b >/proc/sysrq-trigger
+	else
+		# A kernel without MAGIC_SYSRQ (the debug kernel): reboot(2)
+		# without sync does the same for the filesystems.
+		busybox reboot -n -f
+	fi
 	sleep 30
 	echo "vm_crash_reboot: the guest did not reset" >&2
 	exit 1
