@@ -239,10 +239,11 @@ endif
 # slow, so not part of make check.  See docs/development.md.
 TORTURE_TIMEOUT ?= 14400
 TORTURE_TEST_TIMEOUT ?= 2400
+TORTURE_STORM_RUNS ?= 25
 
 torture:
 	@$(MAKE) --no-print-directory module vm-progs KVER=debug
-	SMOOTHFS_VM_TEST_TIMEOUT=$(TORTURE_TEST_TIMEOUT) \
+	SMOOTHFS_VM_TEST_TIMEOUT=$(TORTURE_TEST_TIMEOUT) SMOOTHFS_T_CRASH_STORM_RUNS=$(TORTURE_STORM_RUNS) \
 		tests/vm/run -k debug -t $(TORTURE_TIMEOUT) -m direct $(or $(TESTS),$(VM_DIRECT_TESTS))
 
 # The harness's own test: it must fail bad tests and kernel warnings.
