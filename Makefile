@@ -225,6 +225,9 @@ $(B)/vm-progs/%: tests/vm/prog/%.c $(B)/lib/libsmoothfs.so
 vm-progs: $(VM_PROGS)
 
 # --- VM suite ------------------------------------------------------------
+# The crash tests stop the guest 16 + 25 times in full (make torture); in
+# make check each kernel takes one direction of every protocol step (6.1
+# demotions, 6.12 promotions) and two storms.
 # tests/vm/installed/installed.t installs the packages of make deb.
 VM_NEEDS_DEB = $(filter %/installed.t,$(TESTS))
 
@@ -233,7 +236,9 @@ vm-check: module vm-progs daemon $(if $(VM_NEEDS_DEB),deb-built)
 ifneq ($(TESTS),)
 	tests/vm/run -k $(KVER) $(if $(filter tests/vm/systemd/% tests/vm/installed/%,$(TESTS)),-m systemd) $(TESTS)
 else
-	tests/vm/run -k $(KVER) -m direct -t 2700 $(VM_DIRECT_TESTS)
+	SMOOTHFS_T_CRASH_DIRS=$${SMOOTHFS_T_CRASH_DIRS-$(if $(filter 6.1.%,$(KVER)),demote,promote)} \
+	SMOOTHFS_T_CRASH_STORM_RUNS=$${SMOOTHFS_T_CRASH_STORM_RUNS-2} \
+		tests/vm/run -k $(KVER) -m direct -t 4200 $(VM_DIRECT_TESTS)
 ifneq ($(KVER),debug)
 	tests/vm/run -k $(KVER) -m systemd -t 2400 $(VM_SYSTEMD_TESTS)
 endif
@@ -243,10 +248,11 @@ endif
 # slow, so not part of make check.  See docs/development.md.
 TORTURE_TIMEOUT ?= 14400
 TORTURE_TEST_TIMEOUT ?= 2400
+TORTURE_STORM_RUNS ?= 25
 
 torture:
 	@$(MAKE) --no-print-directory module vm-progs KVER=debug
-	SMOOTHFS_VM_TEST_TIMEOUT=$(TORTURE_TEST_TIMEOUT) \
+	SMOOTHFS_VM_TEST_TIMEOUT=$(TORTURE_TEST_TIMEOUT) SMOOTHFS_T_CRASH_STORM_RUNS=$(TORTURE_STORM_RUNS) \
 		tests/vm/run -k debug -t $(TORTURE_TIMEOUT) -m direct $(or $(TESTS),$(VM_DIRECT_TESTS))
 
 # The harness's own test: it must fail bad tests and kernel warnings.

@@ -50,6 +50,7 @@
 #include <net/genetlink.h>
 
 #include "smoothfs.h"
+#include "crashpoint.h"
 
 static unsigned int cutover_timeout_ms = 10000;
 module_param(cutover_timeout_ms, uint, 0644);
@@ -690,13 +691,28 @@ static void smoothfs_cutover_cleanup(struct smoothfs_cutover *c, struct dentry *
 		err = smoothfs_lower_unlink(c->sbi, src, false);
 		mnt_drop_write(mnt);
 	}
+	if (!err) {
+		struct dentry *dir = dget_parent(src);
+
+		/*
+		 * The unlink must be durable before the DONE record or the
+		 * journal's compaction may be: they are on tier 0, which
+		 * may reach its disk first, and then the next mount would
+		 * find the old copy and no record to remove it by.
+		 */
+		err = smoothfs_fsync_dir(mnt, dir);
+		dput(dir);
+	}
 	if (err) {
 		/* The journal record stays open: the next mount removes it. */
 		pr_warn("%s: the moved file's old copy %pd on tier %u stays until the next mount: %d\n",
 			c->sbi->pool, src, c->src, err);
 	} else {
+		smoothfs_crashpoint(SMOOTHFS_CP_UNLINK);
 		smoothfs_move_set(c->sbi, si, SMOOTHFS_MS_CLEANUP_COMPLETE, c->seq);
+		smoothfs_crashpoint(SMOOTHFS_CP_BEFORE_DONE);
 		err = smoothfs_journal_done(c->sbi, c->seq);
+		smoothfs_crashpoint(SMOOTHFS_CP_AFTER_DONE);
 		if (err)
 			pr_warn("%s: journal: closing move %llu: %d\n", c->sbi->pool, c->seq, err);
 	}
@@ -721,6 +737,7 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 	char *buf = NULL, *rel;
 	int err;
 
+	smoothfs_crashpoint(SMOOTHFS_CP_PLAN);
 	err = smoothfs_move_lock_inode(sbi, inode);
 	if (err) {
 		if (err == -EBUSY)
@@ -769,6 +786,7 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 		NL_SET_ERR_MSG(extack, "cannot write the journal record");
 		goto out_failed;
 	}
+	smoothfs_crashpoint(SMOOTHFS_CP_COMMIT);
 
 	/* Committed: from here on recovery rolls forward. */
 	err = smoothfs_cutover_rename(&c, false);
@@ -783,12 +801,15 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 			pr_warn("%s: journal: cannot close failed move %llu\n", sbi->pool, seq);
 		goto out_failed;
 	}
+	smoothfs_crashpoint(SMOOTHFS_CP_RENAME);
 	err = smoothfs_fsync_dir(c.stage.mnt, c.lparent);
 	if (err)
 		pr_warn("%s: fsync of the destination directory of %pd: %d\n", sbi->pool,
 			c.alias, err);
 	err = 0;
+	smoothfs_crashpoint(SMOOTHFS_CP_DIRSYNC);
 	src = smoothfs_cutover_switch(&c);
+	smoothfs_crashpoint(SMOOTHFS_CP_SWITCH);
 	revert_creds(old_cred);
 	inode_unlock(inode);
 	smoothfs_event_move_state(sbi, si->oid, SMOOTHFS_MS_SWITCHED, seq);

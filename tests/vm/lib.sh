@@ -1,7 +1,8 @@
 # Helpers for guest tests (bash).  Source it, then use plan/ok/is/...
 # Output is TAP; a test script exits non-zero only on a harness error.
 
-_tap_n=0
+# A crash test resumed after a hard stop numbers on (tests/vm/guest/runner).
+_tap_n=${SMOOTHFS_VM_TAP_SO_FAR:-0}
 _tap_failed=0
 
 plan() { echo "1..$1"; }
@@ -90,4 +91,26 @@ install_smoothfsd() {
 		systemctl daemon-reload &&
 		busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
 			ReloadConfig
+}
+
+# Crash tests (docs/development.md): the phase this boot runs (1 first),
+# and a directory that survives the hard stop (in the results export).
+vm_phase() { echo "${SMOOTHFS_VM_PHASE:-1}"; }
+vm_state() { echo "${SMOOTHFS_VM_STATE:?not run by the VM runner}"; }
+
+# vm_crash_reboot PHASE: stop the guest hard now (sysrq b: no sync, no
+# unmount, the guest's page cache is lost) and ask tests/vm/run to boot it
+# again with the same disks and run this test again with vm_phase = PHASE.
+vm_crash_reboot() {
+	echo "${SMOOTHFS_VM_TEST_INDEX:?not run by the VM runner} $1" >"$SMOOTHFS_VM_RESULTS/reboot"
+	if [ -w /proc/sysrq-trigger ]; then
+		echo b >/proc/sysrq-trigger
+	else
+		# A kernel without MAGIC_SYSRQ (the debug kernel): reboot(2)
+		# without sync does the same for the filesystems.
+		busybox reboot -n -f
+	fi
+	sleep 30
+	echo "vm_crash_reboot: the guest did not reset" >&2
+	exit 1
 }
