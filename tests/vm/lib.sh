@@ -114,3 +114,17 @@ vm_crash_reboot() {
 	echo "vm_crash_reboot: the guest did not reset" >&2
 	exit 1
 }
+
+# Undoes install_smoothfsd: the service stopped, its files and state gone,
+# so that the next test in the same boot starts from a clean system.
+uninstall_smoothfsd() {
+	systemctl stop smoothfsd.service 2>/dev/null
+	rm -f /usr/sbin/smoothfsd /usr/share/dbus-1/system.d/org.smoothfs1.conf \
+		/usr/share/dbus-1/system-services/org.smoothfs1.service \
+		/usr/share/polkit-1/actions/org.smoothfs1.policy /etc/systemd/system/smoothfsd.service
+	rm -rf /var/lib/smoothfs
+	rmdir /mnt/smoothfs/* /mnt/smoothfs 2>/dev/null
+	systemctl daemon-reload
+	busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+		ReloadConfig >/dev/null
+}

@@ -37,6 +37,7 @@ ok $? "smoothfs.ko loads"
 
 # --- the service, as the package installs it --------------------------------------
 install_smoothfsd >/dev/null || exit 1
+trap uninstall_smoothfsd EXIT
 say "" "smoothfsd $(busctl get-property "${M[@]}" Version | tr -d '"s ') answers on the system bus (D-Bus activation)"
 
 # --- three tiers -------------------------------------------------------------------

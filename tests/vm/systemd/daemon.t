@@ -52,6 +52,8 @@ ok $? "insmod smoothfs"
 # --- the service, installed where the package puts it ------------------------
 install_smoothfsd >/dev/null
 ok $? "service installed, systemd and the bus reloaded"
+# Whatever happens, the next test gets a system without the service.
+trap 'mountpoint -q $mnt && busctl call "${P[@]}" Destroy a{sv} 0 >/dev/null 2>&1; uninstall_smoothfsd' EXIT
 
 step "activation"
 ver=$(busctl get-property "${M[@]}" Version 2>&1)

@@ -215,6 +215,8 @@ status=$?
 printf '%s\n' "$out" | grep -E '^✗|Overall' | sed 's/^/# /'
 ok $status "systemd-analyze security: $(printf '%s' "$out" | sed -n 's/.*exposure level for smoothfsd.service: //p')"
 
+# The next test in this boot gets no pool, unit or mountpoint of ours.
+bc call org.smoothfs1 $obj $pif Destroy a{sv} 0 >/dev/null
 kill "$pid"
 wait "$pid"
 ok $? "smoothfsd exits cleanly"
