@@ -118,17 +118,9 @@ int catalog_scan(const char *mountpoint, unsigned int n_tiers, size_t max_entrie
 			r = -E2BIG;
 			break;
 		}
-		if (c.n == cap) {
-			size_t ncap = cap ? cap * 2 : 1024;
-			struct catalog_entry *ne = reallocarray(c.entries, ncap, sizeof(*ne));
-
-			if (!ne) {
-				r = -ENOMEM;
-				break;
-			}
-			c.entries = ne;
-			cap = ncap;
-		}
+		r = array_reserve(&c.entries, &cap, c.n, sizeof(*c.entries), 1024);
+		if (r < 0)
+			break;
 		/* fts_path is the mountpoint as given, then the rest. */
 		for (rel = ent->fts_path + strlen(mountpoint); *rel == '/'; rel++)
 			;

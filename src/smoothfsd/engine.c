@@ -320,6 +320,15 @@ static int move_one(struct worker *w, const struct planner_object *o,
 	return 0;
 }
 
+/* The minimum residency counts from now for @oid (under ep->lock). */
+static void mark_moved_locked(struct engine_pool *ep, const smoothfs_oid_t *oid)
+{
+	struct heat_object *h = heat_table_get(&ep->heat, oid);
+
+	if (h)
+		h->last_move_ns = realtime_ns();
+}
+
 static void run_plan(struct worker *w, const struct smoothfsd_policy *pol)
 {
 	struct engine_pool *ep = w->ep;
@@ -361,10 +370,7 @@ static void run_plan(struct worker *w, const struct smoothfsd_policy *pol)
 		if (r < 0) {
 			ep->failed++;
 		} else {
-			struct heat_object *h = heat_table_get(&ep->heat, &o->oid);
-
-			if (h)
-				h->last_move_ns = realtime_ns();
+			mark_moved_locked(ep, &o->oid);
 			ep->done++;
 			ep->bytes += mv->size_bytes;
 			w->bytes += mv->size_bytes;
@@ -714,13 +720,10 @@ void engine_policy_changed(Manager *m, Pool *p)
 void engine_object_moved(Pool *p, const smoothfs_oid_t *oid)
 {
 	struct engine_pool *ep = p->engine;
-	struct heat_object *h;
 
 	if (!ep)
 		return;
 	pthread_mutex_lock(&ep->lock);
-	h = heat_table_get(&ep->heat, oid);
-	if (h)
-		h->last_move_ns = realtime_ns();
+	mark_moved_locked(ep, oid);
 	pthread_mutex_unlock(&ep->lock);
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "planner.h"
+#include "util.h"
 
 #define PLANNER_MAX_TIERS SMOOTHFS_MAX_TIERS
 #define NSEC_PER_SEC 1000000000ULL
@@ -322,15 +323,8 @@ static int add_move(struct planner *p, struct projection *pr, size_t i, size_t t
 {
 	const struct planner_object *o = &p->obj[i];
 
-	if (pr->n_moves == p->moves_cap) {
-		size_t cap = p->moves_cap ? p->moves_cap * 2 : 64;
-		struct planner_move *m = reallocarray(p->moves, cap, sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		p->moves = m;
-		p->moves_cap = cap;
-	}
+	if (array_reserve(&p->moves, &p->moves_cap, pr->n_moves, sizeof(*p->moves), 64) < 0)
+		return -ENOMEM;
 	p->moves[pr->n_moves++] = (struct planner_move){
 		.object = i, .from = o->tier, .to = (uint8_t)to,
 		.size_bytes = o->size_bytes, .reason = why,

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "util.h"
 
 struct Store {
 	sqlite3 *db;
@@ -615,7 +616,7 @@ int store_move_list_open(Store *s, const char *pool, struct store_open_move **re
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	_cleanup_free_ struct store_open_move *v = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int r, rc;
 
 	r = prepare(s, "SELECT oid, seq, to_tier FROM moves WHERE pool = ?1 AND finished_usec IS NULL "
@@ -624,12 +625,10 @@ int store_move_list_open(Store *s, const char *pool, struct store_open_move **re
 		return r;
 	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_open_move *nv = realloc(v, (n + 1) * sizeof(*v));
 		const char *oid = (const char *)sqlite3_column_text(st, 0);
 
-		if (!nv)
+		if (array_reserve(&v, &cap, n, sizeof(*v), 16) < 0)
 			return -ENOMEM;
-		v = nv;
 		snprintf(v[n].oid, sizeof(v[n].oid), "%s", oid ? oid : "");
 		v[n].seq = (uint64_t)sqlite3_column_int64(st, 1);
 		v[n].to_tier = sqlite3_column_int(st, 2);
@@ -733,15 +732,8 @@ int store_heat_load(Store *s, const char *pool, struct store_heat **ret, size_t 
 		/* Anything but an OID is not ours: skip it. */
 		if (!oid || strlen(oid) != sizeof(v->oid) - 1)
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct store_heat *nv = reallocarray(v, ncap, sizeof(*v));
-
-			if (!nv)
-				return -ENOMEM;
-			v = nv;
-			cap = ncap;
-		}
+		if (array_reserve(&v, &cap, n, sizeof(*v), 64) < 0)
+			return -ENOMEM;
 		memcpy(v[n].oid, oid, sizeof(v[n].oid));
 		v[n].heat = sqlite3_column_double(st, 1);
 		v[n].ts_ns = (uint64_t)sqlite3_column_int64(st, 2);

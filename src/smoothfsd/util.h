@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Small helpers shared by the daemon's units: cleanup attributes, string
- * vectors, time.  Nothing here holds state.
+ * vectors, growing arrays, time.  Nothing here holds state.
  */
 #ifndef SMOOTHFSD_UTIL_H
 #define SMOOTHFSD_UTIL_H
@@ -71,6 +71,28 @@ static inline size_t strv_length(char *const *v)
 	while (v && v[n])
 		n++;
 	return n;
+}
+
+/*
+ * Room for element @n in the array at *@array (capacity *@cap, @size bytes
+ * each): the capacity doubles, starting at @first.  -ENOMEM leaves the
+ * array as it was.
+ */
+static inline int array_reserve(void *array, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void **a = array;
+	size_t ncap;
+	void *na;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	na = reallocarray(*a, ncap, size);
+	if (!na)
+		return -ENOMEM;
+	*a = na;
+	*cap = ncap;
+	return 0;
 }
 
 static inline uint64_t now_usec(clockid_t clock)
