@@ -181,12 +181,26 @@ static ssize_t smoothfs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	return ret;
 }
 
+/*
+ * Size and times of @inode from its lower inode, after the lower changed
+ * (under the inode lock, which pins si->lower); what the file grew by
+ * comes off its tier's cached free space.
+ */
+static void smoothfs_copy_lower_attr(struct inode *inode)
+{
+	struct inode *lower_inode = d_inode(SMOOTHFS_I(inode)->lower.dentry);
+	loff_t old_size = i_size_read(inode);
+
+	smoothfs_copy_attr_all(inode, lower_inode);
+	fsstack_copy_inode_size(inode, lower_inode);
+	smoothfs_tier_grew(inode, old_size);
+}
+
 static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct file *file = iocb->ki_filp, *lower;
 	struct inode *inode = file_inode(file);
 	const struct cred *old_cred;
-	loff_t old_size;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
@@ -214,15 +228,12 @@ static ssize_t smoothfs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 		return smoothfs_write_iter(iocb, iter);
 	}
 	old_cred = smoothfs_creds(inode);
-	old_size = i_size_read(inode);
 	smoothfs_lower_write_start(lower);
 	ret = vfs_iter_write(lower, iter, &iocb->ki_pos, smoothfs_write_rwf(iocb, lower));
 	smoothfs_lower_write_end(lower);
 	revert_creds(old_cred);
 	ret = smoothfs_nowait_ret(iocb, ret);
-	smoothfs_copy_attr_all(inode, file_inode(lower));
-	fsstack_copy_inode_size(inode, file_inode(lower));
-	smoothfs_tier_grew(inode, old_size);
+	smoothfs_copy_lower_attr(inode);
 	smoothfs_move_wrote(inode);
 	inode_unlock(inode);
 	smoothfs_lower_put(lower);
@@ -265,15 +276,6 @@ static int smoothfs_fsync(struct file *file, loff_t start, loff_t end, int datas
 	smoothfs_lower_put(lower);
 	smoothfs_inode_fault(file_inode(file), err);
 	return err;
-}
-
-/* Size and times of @inode from its lower inode, after the lower changed. */
-static void smoothfs_copy_lower_attr(struct inode *inode)
-{
-	struct inode *lower_inode = d_inode(SMOOTHFS_I(inode)->lower.dentry);
-
-	smoothfs_copy_attr_all(inode, lower_inode);
-	fsstack_copy_inode_size(inode, lower_inode);
 }
 
 /*
