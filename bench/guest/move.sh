@@ -83,16 +83,24 @@ move_big() {	# DEST KIND
 	emit "move-big-$2" "$(rate "$MOVE_MB" "$secs")"
 	rm "$mnt/big"
 }
-cp_big() {	# DEST KIND
-	local t0 tc t1
-	mkdir -p /d0/cps "/d$1/cpd" && cp /tmp/big.src /d0/cps/big && cold || return 1
+# timed_cp NAME SRC DST SYNC-COMMAND...: cp -a, then the command that makes
+# the copy durable; prints the split as '# bench-cp:' and sets $elapsed.
+timed_cp() {
+	local name=$1 src=$2 dst=$3 t0 tc t1
+	shift 3
 	t0=$(now)
-	cp -a /d0/cps/big "/d$1/cpd/big" || return 1
+	cp -a "$src" "$dst" || return 1
 	tc=$(now)
-	sync "/d$1/cpd/big" "/d$1/cpd" || return 1
+	"$@" || return 1
 	t1=$(now)
-	echo "# bench-cp: $round cp-big-$2 copy $(awk -v a="$t0" -v b="$tc" 'BEGIN { print b - a }') sync $(awk -v a="$tc" -v b="$t1" 'BEGIN { print b - a }')"
-	emit "cp-big-$2" "$(awk -v m="$MOVE_MB" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", m / (b - a) }')"
+	echo "# bench-cp: $round $name copy $(awk -v a="$t0" -v b="$tc" 'BEGIN { print b - a }') sync $(awk -v a="$tc" -v b="$t1" 'BEGIN { print b - a }')"
+	elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+}
+sync_tree() { find "$1" -type f -exec sync {} + && sync "$1"; }
+cp_big() {	# DEST KIND
+	mkdir -p /d0/cps "/d$1/cpd" && cp /tmp/big.src /d0/cps/big && cold || return 1
+	timed_cp "cp-big-$2" /d0/cps/big "/d$1/cpd/big" sync "/d$1/cpd/big" "/d$1/cpd" || return 1
+	emit "cp-big-$2" "$(awk -v m="$MOVE_MB" -v e="$elapsed" 'BEGIN { printf "%.2f\n", m / e }')"
 	rm -rf /d0/cps "/d$1/cpd"
 }
 move_small() {	# DEST KIND
@@ -104,16 +112,10 @@ move_small() {	# DEST KIND
 	rm -rf "$mnt/s"
 }
 cp_small() {	# DEST KIND
-	local t0 tc t1
 	mkdir -p /d0/cps/s "/d$1/cpd" && "$METABENCH" create /d0/cps/s "$MOVE_N" "$MOVE_SMALL" >/dev/null &&
 		cold || return 1
-	t0=$(now)
-	cp -a /d0/cps/s "/d$1/cpd/" || return 1
-	tc=$(now)
-	find "/d$1/cpd/s" -type f -exec sync {} + && sync "/d$1/cpd/s" || return 1
-	t1=$(now)
-	echo "# bench-cp: $round cp-small-$2 copy $(awk -v a="$t0" -v b="$tc" 'BEGIN { print b - a }') sync $(awk -v a="$tc" -v b="$t1" 'BEGIN { print b - a }')"
-	emit "cp-small-$2" "$(awk -v n="$MOVE_N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n * 60 / (b - a) }')"
+	timed_cp "cp-small-$2" /d0/cps/s "/d$1/cpd/" sync_tree "/d$1/cpd/s" || return 1
+	emit "cp-small-$2" "$(awk -v n="$MOVE_N" -v e="$elapsed" 'BEGIN { printf "%.0f\n", n * 60 / e }')"
 	rm -rf /d0/cps "/d$1/cpd"
 }
 # The baseline with the mover's own copy code and its per-file durability

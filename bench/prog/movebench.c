@@ -143,57 +143,50 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
-static int cmd_move(int argc, char **argv)
+/* smoothfs_move_path() over @paths with consecutive sequences; 0 or 1. */
+static int move_paths(char *const *paths, size_t n, uint8_t dest, uint64_t seq)
 {
 	_cleanup_client_ smoothfs_client *c = NULL;
-	uint8_t dest;
-	uint64_t seq;
-	double t0;
-	int i, r;
+	int r;
 
-	if (argc < 3)
-		return 2;
-	dest = (uint8_t)num(argv[0]);
-	seq = num(argv[1]);
 	r = smoothfs_client_open(&c);
 	if (r < 0)
 		return die(NULL, "client", r);
-	t0 = now();
-	for (i = 2; i < argc; i++) {
-		r = smoothfs_move_path(c, argv[i], dest, seq++, 0);
+	for (size_t i = 0; i < n; i++) {
+		r = smoothfs_move_path(c, paths[i], dest, seq++, 0);
 		if (r < 0)
-			return die(c, argv[i], r);
+			return die(c, paths[i], r);
 	}
-	printf("%.6f\n", now() - t0);
 	return 0;
+}
+
+static int cmd_move(int argc, char **argv)
+{
+	double t0 = now();
+	int rc;
+
+	if (argc < 3)
+		return 2;
+	rc = move_paths(argv + 2, (size_t)argc - 2, (uint8_t)num(argv[0]), num(argv[1]));
+	if (!rc)
+		printf("%.6f\n", now() - t0);
+	return rc;
 }
 
 static int cmd_move_dir(int argc, char **argv)
 {
-	_cleanup_client_ smoothfs_client *c = NULL;
 	char **files = NULL;
-	size_t n = 0, i;
-	uint8_t dest;
-	uint64_t seq;
+	size_t n = 0;
 	double t0;
-	int r, rc = 0;
+	int r, rc;
 
 	if (argc != 3)
 		return 2;
-	dest = (uint8_t)num(argv[1]);
-	seq = num(argv[2]);
-	r = smoothfs_client_open(&c);
-	if (r < 0)
-		return die(NULL, "client", r);
 	t0 = now();
 	r = list_dir(argv[0], &files, &n);
 	if (r < 0)
 		return die(NULL, argv[0], r);
-	for (i = 0; i < n && !rc; i++) {
-		r = smoothfs_move_path(c, files[i], dest, seq++, 0);
-		if (r < 0)
-			rc = die(c, files[i], r);
-	}
+	rc = move_paths(files, n, (uint8_t)num(argv[1]), num(argv[2]));
 	if (!rc)
 		printf("%.6f %zu\n", now() - t0, n);
 	free_list(files, n);
@@ -243,63 +236,6 @@ struct target {
 	smoothfs_oid_t oid;
 };
 
-/* Pool and OID of the file at @path on a smoothfs mount. */
-static int identify(const char *path, struct target *t)
-{
-	_cleanup_fclose_ FILE *mi = NULL;
-	struct stat st;
-	ssize_t n;
-
-	if (stat(path, &st) < 0)
-		return -errno;
-	mi = fopen("/proc/self/mountinfo", "re");
-	if (!mi)
-		return -errno;
-	if (smoothfs__mountinfo_pool(mi, st.st_dev, &t->pool) < 0)
-		return -EINVAL;
-	n = getxattr(path, SMOOTHFS_XATTR_OID, &t->oid, sizeof(t->oid));
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)sizeof(t->oid) ? 0 : -EBADMSG;
-}
-
-static int tier_root(smoothfs_client *c, const smoothfs_uuid_t *pool, uint8_t rank, char **ret)
-{
-	struct smoothfs_pool_info *pools = NULL;
-	size_t n = 0, i;
-	int r;
-
-	r = smoothfs_list_pools(c, &pools, &n);
-	if (r < 0)
-		return r;
-	r = -ENOENT;
-	for (i = 0; i < n; i++)
-		if (!memcmp(&pools[i].uuid, pool, sizeof(*pool)) && rank < pools[i].n_tiers) {
-			*ret = strdup(pools[i].tiers[rank].path);
-			r = *ret ? 0 : -ENOMEM;
-		}
-	smoothfs_pool_info_free(pools, n);
-	return r;
-}
-
-static int open_stage(const char *root)
-{
-	_cleanup_free_ char *p = NULL;
-	int fd;
-
-	if (asprintf(&p, "%s/%s", root, SMOOTHFS_META_DIR) < 0)
-		return -ENOMEM;
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	free(p);
-	if (asprintf(&p, "%s/%s", root, SMOOTHFS_STAGE_DIR) < 0)
-		return -ENOMEM;
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 enum step { S_LIST, S_PLAN, S_INSPECT, S_OPEN, S_DATA, S_META, S_FSYNC, S_FSYNC_DIR,
 	    S_CUTOVER, S_N };
 static const char *const step_names[S_N] = {
@@ -316,14 +252,14 @@ static int move_steps(smoothfs_client *c, const struct target *t, uint8_t dest, 
 		      bool verify, double t_acc[S_N], int64_t cut[2])
 {
 	struct smoothfs_inspect_result ins = { 0 };
-	_cleanup_free_ char *root = NULL, *src_path = NULL;
+	_cleanup_free_ char *root = NULL;
 	_cleanup_close_ int src = -1, dir = -1, dst = -1;
 	char name[SMOOTHFS_OID_HEX_MAX];
 	double t0 = now(), t1;
 	int r;
 
 #define LAP(s) do { t1 = now(); t_acc[s] += t1 - t0; t0 = t1; } while (0)
-	r = tier_root(c, &t->pool, dest, &root);
+	r = smoothfs__find_tier_root(c, &t->pool, dest, &root);
 	if (r < 0)
 		return r;
 	LAP(S_LIST);
@@ -335,12 +271,9 @@ static int move_steps(smoothfs_client *c, const struct target *t, uint8_t dest, 
 	if (r < 0)
 		goto abort;
 	LAP(S_INSPECT);
-	r = -ENOMEM;
-	if (asprintf(&src_path, "%s/%s", ins.current_tier_path, ins.rel_path) < 0)
-		goto abort;
-	src = open(src_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
-	dir = open_stage(root);
 	smoothfs_oid_to_hex(&t->oid, name);
+	src = smoothfs__open_source(c, &ins, &t->oid);
+	dir = smoothfs__open_stage_dir(c, root);
 	dst = dir < 0 ? -1 : openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	r = src < 0 || dir < 0 || dst < 0 ? -EIO : 0;
 	if (r < 0)
@@ -405,11 +338,10 @@ static int cmd_profile(int argc, char **argv)
 	t0 = now();
 	for (i = 0; i < n && !rc; i++) {
 		struct target t;
-		int fd = open(files[i], O_PATH | O_CLOEXEC);	/* keeps the inode cached */
+		/* The descriptor keeps the inode cached, as smoothfs_move_path() does. */
+		int fd = smoothfs__path_object(c, files[i], &t.pool, &t.oid);
 
-		r = fd < 0 ? -errno : identify(files[i], &t);
-		if (r >= 0)
-			r = move_steps(c, &t, dest, seq++, true, acc, cut);
+		r = fd < 0 ? fd : move_steps(c, &t, dest, seq++, true, acc, cut);
 		if (fd >= 0)
 			close(fd);
 		if (r < 0)
@@ -536,9 +468,10 @@ static int cmd_pause(int argc, char **argv)
 	r = smoothfs_client_open(&c);
 	if (r < 0)
 		return die(NULL, "client", r);
-	r = identify(argv[0], &t);
+	r = smoothfs__path_object(c, argv[0], &t.pool, &t.oid);
 	if (r < 0)
-		return die(NULL, argv[0], r);
+		return die(c, argv[0], r);
+	close(r);	/* the writer's descriptor keeps the inode cached */
 	w.fd = open(argv[0], O_WRONLY | O_CLOEXEC);
 	if (w.fd < 0)
 		return die(NULL, argv[0], -errno);

@@ -21,8 +21,8 @@
 #include "move.h"
 
 /* The root of tier @rank of @pool, as mounted now. */
-static int find_tier_root(smoothfs_client *c, const smoothfs_uuid_t *pool, uint8_t rank,
-			  char **ret)
+int smoothfs__find_tier_root(smoothfs_client *c, const smoothfs_uuid_t *pool, uint8_t rank,
+			     char **ret)
 {
 	struct smoothfs_pool_info *pools = NULL;
 	size_t n = 0, i;
@@ -49,8 +49,8 @@ static int find_tier_root(smoothfs_client *c, const smoothfs_uuid_t *pool, uint8
 }
 
 /* The source lower file, checked to be the object the kernel named. */
-static int open_source(smoothfs_client *c, const struct smoothfs_inspect_result *ins,
-		       const smoothfs_oid_t *oid)
+int smoothfs__open_source(smoothfs_client *c, const struct smoothfs_inspect_result *ins,
+			  const smoothfs_oid_t *oid)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -1;
@@ -77,7 +77,7 @@ static int open_source(smoothfs_client *c, const struct smoothfs_inspect_result 
 }
 
 /* <dest tier>/.smoothfs/stage, created if missing (root-only). */
-static int open_stage_dir(smoothfs_client *c, const char *tier_root)
+int smoothfs__open_stage_dir(smoothfs_client *c, const char *tier_root)
 {
 	_cleanup_close_ int root = -1, meta = -1;
 	int fd;
@@ -115,12 +115,12 @@ static int copy_and_cutover(smoothfs_client *c, const smoothfs_uuid_t *pool,
 	r = smoothfs_inspect(c, pool, oid, &ins);
 	if (r < 0)
 		return r;
-	src = open_source(c, &ins, oid);
+	src = smoothfs__open_source(c, &ins, oid);
 	if (src < 0) {
 		r = src;
 		goto out;
 	}
-	*stage_dir = open_stage_dir(c, dest_root);
+	*stage_dir = smoothfs__open_stage_dir(c, dest_root);
 	if (*stage_dir < 0) {
 		r = *stage_dir;
 		goto out;
@@ -154,7 +154,7 @@ int smoothfs_move_file(smoothfs_client *c, const smoothfs_uuid_t *pool, const sm
 		return smoothfs__client_error(c, -EINVAL, "move: pool or object id is NULL");
 	if (flags & ~SMOOTHFS_MOVE_FORCE)
 		return smoothfs__client_error(c, -EINVAL, "move: unknown flags 0x%x", flags);
-	r = find_tier_root(c, pool, dest_tier, &dest_root);
+	r = smoothfs__find_tier_root(c, pool, dest_tier, &dest_root);
 	if (r < 0)
 		return r;
 	r = smoothfs_move_plan_force(c, pool, oid, dest_tier, seq, flags & SMOOTHFS_MOVE_FORCE);
@@ -217,23 +217,16 @@ int smoothfs__mountinfo_pool(FILE *mountinfo, dev_t dev, smoothfs_uuid_t *ret)
 	return found ? -EBADMSG : -ENOENT;
 }
 
-int smoothfs_move_path(smoothfs_client *c, const char *path, uint8_t dest_tier, uint64_t seq,
-		       unsigned int flags)
+int smoothfs__path_object(smoothfs_client *c, const char *path, smoothfs_uuid_t *pool,
+			  smoothfs_oid_t *oid)
 {
 	char proc[64];
 	_cleanup_close_ int fd = -1;
-	smoothfs_uuid_t pool;
-	smoothfs_oid_t oid;
 	struct stat st;
 	FILE *mi;
 	ssize_t n;
 	int r;
 
-	if (!c)
-		return -EINVAL;
-	if (!path)
-		return smoothfs__client_error(c, -EINVAL, "move: path is NULL");
-	/* Held open until the move is over: the kernel moves cached inodes only. */
 	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return smoothfs__client_error(c, -errno, "move: %s: %m", path);
@@ -244,17 +237,35 @@ int smoothfs_move_path(smoothfs_client *c, const char *path, uint8_t dest_tier, 
 	mi = fopen("/proc/self/mountinfo", "re");
 	if (!mi)
 		return smoothfs__client_error(c, -errno, "move: /proc/self/mountinfo: %m");
-	r = smoothfs__mountinfo_pool(mi, st.st_dev, &pool);
+	r = smoothfs__mountinfo_pool(mi, st.st_dev, pool);
 	fclose(mi);
 	if (r < 0)
 		return smoothfs__client_error(c, r == -ENOENT ? -EINVAL : r,
 					      "move: %s is not on a smoothfs mount with a uuid", path);
 	/* An O_PATH descriptor has no fgetxattr; its /proc link has. */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = getxattr(proc, SMOOTHFS_XATTR_OID, &oid, sizeof(oid));
+	n = getxattr(proc, SMOOTHFS_XATTR_OID, oid, sizeof(*oid));
 	if (n < 0)
 		return smoothfs__client_error(c, -errno, "move: %s: no object id: %m", path);
-	if (n != (ssize_t)sizeof(oid))
+	if (n != (ssize_t)sizeof(*oid))
 		return smoothfs__client_error(c, -EBADMSG, "move: %s: bad object id", path);
+	return TAKE_FD(fd);
+}
+
+int smoothfs_move_path(smoothfs_client *c, const char *path, uint8_t dest_tier, uint64_t seq,
+		       unsigned int flags)
+{
+	_cleanup_close_ int fd = -1;
+	smoothfs_uuid_t pool;
+	smoothfs_oid_t oid;
+
+	if (!c)
+		return -EINVAL;
+	if (!path)
+		return smoothfs__client_error(c, -EINVAL, "move: path is NULL");
+	/* Held open until the move is over: the kernel moves cached inodes only. */
+	fd = smoothfs__path_object(c, path, &pool, &oid);
+	if (fd < 0)
+		return fd;
 	return smoothfs_move_file(c, &pool, &oid, dest_tier, seq, flags);
 }

@@ -22,4 +22,21 @@ _hidden_ int smoothfs__stage_file(int src, int dir_fd, const char *name);
  * /proc/self/mountinfo stream; -ENOENT if none, -EBADMSG if it has no uuid=. */
 _hidden_ int smoothfs__mountinfo_pool(FILE *mountinfo, dev_t dev, smoothfs_uuid_t *ret);
 
+/*
+ * move.c: the mover's steps, for smoothfs_move_file() and the benchmark
+ * that times them one by one (bench/prog/movebench.c).
+ */
+/* The pool and OID of the regular file at @path on a smoothfs mount; an
+ * O_PATH descriptor of it (which keeps its inode cached), or -errno. */
+_hidden_ int smoothfs__path_object(smoothfs_client *c, const char *path, smoothfs_uuid_t *pool,
+				   smoothfs_oid_t *oid);
+/* The root of tier @rank of @pool, as mounted now (strdup'ed). */
+_hidden_ int smoothfs__find_tier_root(smoothfs_client *c, const smoothfs_uuid_t *pool,
+				      uint8_t rank, char **ret);
+/* The source lower file Inspect named, checked to carry @oid. */
+_hidden_ int smoothfs__open_source(smoothfs_client *c, const struct smoothfs_inspect_result *ins,
+				   const smoothfs_oid_t *oid);
+/* <tier root>/.smoothfs/stage, created if missing. */
+_hidden_ int smoothfs__open_stage_dir(smoothfs_client *c, const char *tier_root);
+
 #endif /* SMOOTHFS_MOVE_H */
