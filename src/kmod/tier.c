@@ -149,10 +149,10 @@ bool smoothfs_tier_has_room(struct smoothfs_tier *tier)
 }
 
 /*
- * A write grew @inode from @old_size: take the growth off its tier's
- * cached free space at once, so that creates in the same second spill
- * before the tier fills instead of after (the next statfs corrects it).
- * Racing updates may lose a little; the cache is an estimate anyway.
+ * A write, fallocate or copy grew @inode from @old_size: take the growth
+ * off its tier's cached free space at once, so that creates in the same
+ * second spill before the tier fills instead of after (the next statfs
+ * corrects it).  Racing updates may lose a little; it is an estimate.
  */
 void smoothfs_tier_grew(struct inode *inode, loff_t old_size)
 {
