@@ -79,18 +79,37 @@ unload_smoothfs() {
 	! grep -qw smoothfs /proc/modules || rmmod smoothfs
 }
 
-# smoothfsd installed as the package installs it (systemd mode: /etc and
-# /usr are writable through the overlay), activated by the first call.
+# The bus policy and the polkit actions, as the package installs them
+# (systemd mode: /etc and /usr are writable through the overlay).
+install_bus_policy() {
+	install -m 644 "$SMOOTHFS_SRC/polkit/org.smoothfs1.policy" /usr/share/polkit-1/actions/ &&
+		systemctl try-restart polkit.service &&
+		install -D -m 644 "$SMOOTHFS_SRC/dbus/org.smoothfs1.conf" \
+			/etc/dbus-1/system.d/org.smoothfs1.conf &&
+		busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+			ReloadConfig >/dev/null
+}
+
+# start_smoothfsd DB LOG: the built daemon run by hand on database DB, its
+# log appended to LOG; $smoothfsd_pid is set; fails unless it gets its name.
+start_smoothfsd() {
+	SMOOTHFSD_LOG=stderr "$SMOOTHFS_BUILD/smoothfsd" --database "$1" 2>>"$2" &
+	smoothfsd_pid=$!
+	for _ in $(seq 100); do
+		busctl --system status org.smoothfs1 >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# smoothfsd installed as the package installs it, activated by the first call.
 install_smoothfsd() {
-	install -m 755 "$SMOOTHFS_BUILD/smoothfsd" /usr/sbin/smoothfsd &&
-		install -m 644 "$SMOOTHFS_SRC/dbus/org.smoothfs1.conf" /usr/share/dbus-1/system.d/ &&
+	install_bus_policy &&
+		install -m 755 "$SMOOTHFS_BUILD/smoothfsd" /usr/sbin/smoothfsd &&
 		install -m 644 "$SMOOTHFS_SRC/dbus/org.smoothfs1.service" \
 			/usr/share/dbus-1/system-services/ &&
-		install -m 644 "$SMOOTHFS_SRC/polkit/org.smoothfs1.policy" /usr/share/polkit-1/actions/ &&
 		install -m 644 "$SMOOTHFS_SRC/units/smoothfsd.service" /etc/systemd/system/ &&
-		systemctl daemon-reload &&
-		busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
-			ReloadConfig
+		systemctl daemon-reload
 }
 
 # Crash tests (docs/development.md): the phase this boot runs (1 first),
@@ -119,7 +138,7 @@ vm_crash_reboot() {
 # so that the next test in the same boot starts from a clean system.
 uninstall_smoothfsd() {
 	systemctl stop smoothfsd.service 2>/dev/null
-	rm -f /usr/sbin/smoothfsd /usr/share/dbus-1/system.d/org.smoothfs1.conf \
+	rm -f /usr/sbin/smoothfsd /etc/dbus-1/system.d/org.smoothfs1.conf \
 		/usr/share/dbus-1/system-services/org.smoothfs1.service \
 		/usr/share/polkit-1/actions/org.smoothfs1.policy /etc/systemd/system/smoothfsd.service
 	rm -rf /var/lib/smoothfs
@@ -127,4 +146,20 @@ uninstall_smoothfsd() {
 	systemctl daemon-reload
 	busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
 		ReloadConfig >/dev/null
+}
+
+# is_unchanged BEFORE NOW DESCRIPTION: ok when the two snapshots are the
+# same, else not ok with the first lines of their difference.
+is_unchanged() {
+	local dir
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+		return
+	fi
+	ok 1 "$3"
+	dir=$(mktemp -d)
+	printf '%s\n' "$1" >"$dir/before"
+	printf '%s\n' "$2" >"$dir/now"
+	diff "$dir/before" "$dir/now" | head -n 40 | sed 's/^/# /'
+	rm -rf "$dir"
 }

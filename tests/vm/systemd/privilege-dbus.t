@@ -13,7 +13,6 @@
 # pool bind-mounted inside it).
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-daemon=$SMOOTHFS_BUILD/smoothfsd
 root=/srv/smoothfsd-priv
 t0=$root/fast
 t1=$root/slow
@@ -32,18 +31,9 @@ t_start=$(date +%s)
 step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
 
 load_smoothfs
-cp "$SMOOTHFS_SRC/polkit/org.smoothfs1.policy" /usr/share/polkit-1/actions/
-systemctl try-restart polkit.service
-mkdir -p /etc/dbus-1/system.d
-cp "$SMOOTHFS_SRC/dbus/org.smoothfs1.conf" /etc/dbus-1/system.d/
-busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
-	ReloadConfig >/dev/null
-SMOOTHFSD_LOG=stderr "$daemon" --database /run/smoothfsd-priv.db 2>/run/smoothfsd-priv.log &
-pid=$!
-for _ in $(seq 100); do
-	busctl --system status org.smoothfs1 >/dev/null 2>&1 && break
-	sleep 0.2
-done
+install_bus_policy
+start_smoothfsd /run/smoothfsd-priv.db /run/smoothfsd-priv.log
+pid=$smoothfsd_pid
 mkdir -p "$t0" "$t1" "$o0" "$o1"
 for d in "$t0" "$t1" "$o0" "$o1"; do mount -t tmpfs tmpfs "$d"; done
 out=$(bc call org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager CreatePool 'sasa{sv}' \
@@ -75,18 +65,7 @@ snapshot() {
 	getfattr -h -d -m - /etc/passwd 2>&1
 }
 before=$(snapshot)
-unchanged() {
-	local now
-	now=$(snapshot)
-	if [ "$now" = "$before" ]; then
-		ok 0 "$1: nothing changed"
-	else
-		ok 1 "$1: nothing changed"
-		echo "$before" >/run/snap.before
-		echo "$now" >/run/snap.now
-		diff /run/snap.before /run/snap.now | head -n 30 | sed 's/^/# /'
-	fi
-}
+unchanged() { is_unchanged "$before" "$(snapshot)" "$1: nothing changed"; }
 
 step "unprivileged callers"
 # --- unprivileged callers ------------------------------------------------

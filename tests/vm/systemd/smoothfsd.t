@@ -9,7 +9,6 @@
 # counters come back, and the open move is aborted and closed.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-daemon=$SMOOTHFS_BUILD/smoothfsd
 root=/srv/smoothfsd-test
 t0=$root/fast
 t1=$root/slow
@@ -26,22 +25,11 @@ step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
 load_smoothfs
 ok $? "insmod smoothfs"
 
-# The bus policy and the polkit actions, as the package installs them
-# (the root is read-only; /etc and /usr are writable through the overlay).
-cp "$SMOOTHFS_SRC/polkit/org.smoothfs1.policy" /usr/share/polkit-1/actions/
-systemctl try-restart polkit.service
-mkdir -p /etc/dbus-1/system.d
-cp "$SMOOTHFS_SRC/dbus/org.smoothfs1.conf" /etc/dbus-1/system.d/
-busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
-	ReloadConfig >/dev/null
+install_bus_policy
 ok $? "dbus reloaded its configuration with org.smoothfs1.conf"
 
-SMOOTHFSD_LOG=stderr "$daemon" --database /run/smoothfsd-test.db 2>/run/smoothfsd.log &
-pid=$!
-for _ in $(seq 100); do
-	busctl --system status org.smoothfs1 >/dev/null 2>&1 && break
-	sleep 0.2
-done
+start_smoothfsd /run/smoothfsd-test.db /run/smoothfsd.log
+pid=$smoothfsd_pid
 busctl --system status org.smoothfs1 >/dev/null 2>&1
 ok $? "smoothfsd owns org.smoothfs1"
 is "$(bc get-property org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager KernelModuleLoaded)" \
@@ -127,12 +115,8 @@ sqlite3 "$db" "INSERT INTO moves (pool, oid, seq, from_tier, to_tier, state, siz
 	VALUES ('tank', '$oid', 42, 0, 1, 'planned', 6)"
 is "$(sqlite3 "$db" "SELECT COUNT(*) FROM moves WHERE finished_usec IS NULL")" 1 \
 	"the log has a move left open"
-SMOOTHFSD_LOG=stderr "$daemon" --database "$db" 2>>/run/smoothfsd.log &
-pid=$!
-for _ in $(seq 100); do
-	busctl --system status org.smoothfs1 >/dev/null 2>&1 && break
-	sleep 0.2
-done
+start_smoothfsd "$db" /run/smoothfsd.log
+pid=$smoothfsd_pid
 is "$(bc call org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager ListPools)" "ao 1 \"$obj\"" \
 	"after the restart the pool is there"
 is "$(bc get-property org.smoothfs1 $obj $pool_if State)" 's "mounted"' "and mounted"

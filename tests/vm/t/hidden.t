@@ -40,17 +40,7 @@ meta() {
 before=$(meta)
 echo "$before" | grep -q '^.smoothfs/journal f' && echo "$before" | grep -q '^.smoothfs/stage d'
 ok $? "both tiers have .smoothfs with the journal and stage"
-unchanged() {
-	local now
-	now=$(meta)
-	if [ "$now" = "$before" ]; then
-		ok 0 "$1: the tiers' metadata is unchanged"
-	else
-		ok 1 "$1: the tiers' metadata is unchanged"
-		echo "$before" >/tmp/snap.before; echo "$now" >/tmp/snap.now
-		diff /tmp/snap.before /tmp/snap.now | sed 's/^/# /'
-	fi
-}
+unchanged() { is_unchanged "$before" "$(meta)" "$1: the tiers' metadata is unchanged"; }
 
 # --- reach ---
 noent="No such file or directory"

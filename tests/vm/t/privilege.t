@@ -52,17 +52,7 @@ snapshot() {
 	grep smoothfs /proc/mounts
 }
 before=$(snapshot)
-unchanged() {
-	local now
-	now=$(snapshot)
-	if [ "$now" = "$before" ]; then
-		ok 0 "$1: nothing changed"
-	else
-		ok 1 "$1: nothing changed"
-		echo "$before" >/tmp/snap.before; echo "$now" >/tmp/snap.now
-		diff /tmp/snap.before /tmp/snap.now | head -n 30 | sed 's/^/# /'
-	fi
-}
+unchanged() { is_unchanged "$before" "$(snapshot)" "$1: nothing changed"; }
 
 # --- netlink -----------------------------------------------------------
 for c in "plan $uuid $soid 1 77" "plan $uuid $poid 1 77 force" "cutover $uuid $soid 77" \
