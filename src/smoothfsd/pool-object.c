@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 
+#include "caller.h"
 #include "engine.h"
 #include "errors.h"
 #include "move-job.h"
@@ -185,19 +186,14 @@ void pool_set_state(Pool *p, enum pool_state s)
 
 /* --- paths ------------------------------------------------------------------ */
 
-int pool_open_path(Pool *p, const char *path, int *ret_fd, char **ret_rel, sd_bus_error *e)
+/*
+ * @path relative to the mountpoint of @p ("." for the mountpoint), from
+ * the string alone: absolute, short enough and under the mountpoint.
+ */
+static int pool_relative_path(Pool *p, const char *path, const char **ret_rel, sd_bus_error *e)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-		/* Not out of the pool, nor into a mount inside it. */
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
-	};
-	_cleanup_close_ int dfd = -1, pfd = -1;
 	size_t mlen = strlen(p->mountpoint);
 	const char *rel;
-	char proc[64];
-	struct stat st;
-	int fd;
 
 	if (path[0] != '/')
 		return smoothfs_error(e, -EINVAL, "path \"%.64s\" is not absolute", path);
@@ -211,17 +207,43 @@ int pool_open_path(Pool *p, const char *path, int *ret_fd, char **ret_rel, sd_bu
 	rel = path + mlen;
 	while (*rel == '/')
 		rel++;
-	if (!*rel)
-		rel = ".";
+	*ret_rel = *rel ? rel : ".";
+	return 0;
+}
 
+int pool_open_path(Pool *p, const char *path, const struct caller_identity *as, int *ret_fd,
+		   char **ret_rel, sd_bus_error *e)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		/* Not out of the pool, nor into a mount inside it. */
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int dfd = -1, pfd = -1;
+	struct caller_saved saved;
+	const char *rel;
+	char proc[64];
+	struct stat st;
+	int fd, r;
+
+	r = pool_relative_path(p, path, &rel, e);
+	if (r < 0)
+		return r;
 	dfd = open(p->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return smoothfs_error(e, -errno, "cannot open the mountpoint of pool %s: %m",
 				      p->name);
+	if (as) {
+		r = caller_become(as, &saved);
+		if (r < 0)
+			return smoothfs_error(e, r, "cannot take the caller's identity: %s",
+					      strerror(-r));
+	}
 	pfd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
-	if (pfd < 0) {
-		int r = -errno;
-
+	r = pfd < 0 ? -errno : 0;
+	if (as)
+		caller_restore(&saved);
+	if (r < 0) {
 		if (r == -EXDEV)
 			return smoothfs_error(e, r, "path \"%.64s\" leaves pool %s", path, p->name);
 		if (r == -ELOOP)
@@ -236,7 +258,10 @@ int pool_open_path(Pool *p, const char *path, int *ret_fd, char **ret_rel, sd_bu
 		return smoothfs_error(e, -ELOOP, "path \"%.64s\" is a symlink", path);
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return smoothfs_error(e, -EINVAL, "path \"%.64s\" is not a file or directory", path);
-	/* Reopen for reading (xattrs need a real file description). */
+	/*
+	 * Reopen for reading (xattrs need a real file description), as the
+	 * daemon: a caller who may look the file up may inspect it.
+	 */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
 	fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
 		  (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
@@ -393,6 +418,7 @@ static int method_inspect(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	struct smoothfs_inspect_result ins = {};
+	_cleanup_(caller_identity_clear) struct caller_identity caller = {};
 	char hex[SMOOTHFS_OID_HEX_MAX];
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *rel = NULL;
@@ -405,7 +431,11 @@ static int method_inspect(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	r = sd_bus_message_read(msg, "s", &path);
 	if (r < 0)
 		return smoothfs_error(e, -EINVAL, "malformed arguments");
-	r = pool_open_path(p, path, &fd, &rel, e);
+	/* A read open to everyone: only what the caller may look up. */
+	r = caller_identity_get(msg, &caller, e);
+	if (r < 0)
+		return r;
+	r = pool_open_path(p, path, &caller, &fd, &rel, e);
 	if (r < 0)
 		return r;
 	r = require_mounted(p, fd, e);
@@ -465,7 +495,7 @@ static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	struct smoothfs_inspect_result ins = {};
 	struct move_request req;
 	smoothfs_oid_t oid;
-	const char *path;
+	const char *path, *rel;
 	struct stat st;
 	uint64_t seq;
 	uint8_t tier;
@@ -481,17 +511,21 @@ static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	if (tier >= strv_length(p->tiers))
 		return smoothfs_error(e, -EINVAL, "pool %s has no tier %u (tiers 0..%zu)", p->name,
 				      tier, strv_length(p->tiers) - 1);
-	r = pool_open_path(p, path, &fd, NULL, e);
+	r = pool_relative_path(p, path, &rel, e);
+	if (r < 0)
+		return r;
+	/* Authorised before the path is looked up: nothing leaks to others. */
+	r = polkit_verify(&m->polkit, msg, SMOOTHFS_ACTION_MANAGE_MOVEMENT,
+			  polkit_interactive(msg, o.auth.no_user_interaction), e);
+	if (r <= 0)
+		return r < 0 ? r : 1;
+	r = pool_open_path(p, path, NULL, &fd, NULL, e);
 	if (r < 0)
 		return r;
 	if (fstat(fd, &st) < 0)
 		return smoothfs_error(e, -errno, "cannot stat \"%.64s\": %m", path);
 	if (!S_ISREG(st.st_mode))
 		return smoothfs_error(e, -EISDIR, "only regular files move, not \"%.64s\"", path);
-	r = polkit_verify(&m->polkit, msg, SMOOTHFS_ACTION_MANAGE_MOVEMENT,
-			  polkit_interactive(msg, o.auth.no_user_interaction), e);
-	if (r <= 0)
-		return r < 0 ? r : 1;
 	r = require_mounted(p, fd, e);
 	if (r < 0)
 		return r;
@@ -535,7 +569,7 @@ static int method_pin(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	Pool *p = userdata;
 	enum smoothfs_pin_state ps;
 	smoothfs_oid_t oid;
-	const char *path, *pin;
+	const char *path, *pin, *unused;
 	int r;
 
 	(void)sd_bus_message_rewind(msg, true);
@@ -549,13 +583,16 @@ static int method_pin(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	if (ps == SMOOTHFS_PIN_HARDLINK)
 		return smoothfs_error(e, -EINVAL, "%s is set by the kernel, not by callers",
 				      SMOOTHFS_PIN_NAME_HARDLINK);
-	r = pool_open_path(p, path, &fd, &rel, e);
+	r = pool_relative_path(p, path, &unused, e);
 	if (r < 0)
 		return r;
 	r = polkit_verify(&p->manager->polkit, msg, SMOOTHFS_ACTION_MANAGE_MOVEMENT,
 			  polkit_interactive(msg, false), e);
 	if (r <= 0)
 		return r < 0 ? r : 1;
+	r = pool_open_path(p, path, NULL, &fd, &rel, e);
+	if (r < 0)
+		return r;
 	r = require_mounted(p, fd, e);
 	if (r < 0)
 		return r;

@@ -66,9 +66,13 @@ int pool_node_enumerator(sd_bus *bus, const char *prefix, void *userdata, char *
 /*
  * Resolves @path (absolute, inside the pool's mountpoint, no escape
  * through ".." or symlinks) and opens it read-only without following a
- * final symlink.  -EXDEV for paths outside the pool, -ENOENT when it
- * does not exist, -EINVAL for malformed paths; @e is set.
+ * final symlink.  With @as, the path is walked with that caller's
+ * permissions (-EACCES where it may not search), else as the daemon.
+ * -EXDEV for paths outside the pool, -ENOENT when it does not exist,
+ * -EINVAL for malformed paths; @e is set.
  */
-int pool_open_path(Pool *p, const char *path, int *ret_fd, char **ret_rel, sd_bus_error *e);
+struct caller_identity;
+int pool_open_path(Pool *p, const char *path, const struct caller_identity *as, int *ret_fd,
+		   char **ret_rel, sd_bus_error *e);
 
 #endif /* SMOOTHFSD_POOL_OBJECT_H */

@@ -17,8 +17,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 
+#include "caller.h"
 #include "errors.h"
 #include "events.h"
 #include "options.h"
@@ -306,7 +308,7 @@ static int dir_teardown(void **state)
 	return 0;
 }
 
-static int open_in(Pool *p, const char *sub, char **rel)
+static int open_as(Pool *p, const struct caller_identity *as, const char *sub, char **rel)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char path[PATH_MAX * 2];
@@ -316,7 +318,7 @@ static int open_in(Pool *p, const char *sub, char **rel)
 		snprintf(path, sizeof(path), "%s", sub);
 	else
 		snprintf(path, sizeof(path), "%s/mnt/%s", dir, sub);
-	r = pool_open_path(p, path, &fd, rel, &e);
+	r = pool_open_path(p, path, as, &fd, rel, &e);
 	if (r < 0) {
 		assert_int_equal(fd, -1);
 		assert_true(sd_bus_error_is_set(&e));
@@ -325,6 +327,11 @@ static int open_in(Pool *p, const char *sub, char **rel)
 	}
 	sd_bus_error_free(&e);
 	return r;
+}
+
+static int open_in(Pool *p, const char *sub, char **rel)
+{
+	return open_as(p, NULL, sub, rel);
 }
 
 static void test_paths(void **state)
@@ -368,6 +375,56 @@ static void test_paths(void **state)
 	p->mountpoint = strdup("");
 	assert_int_equal(open_in(p, "tank/d/f", NULL), -ENOENT);
 	pool_free(p);
+}
+
+/*
+ * Paths walked as an unprivileged caller stop where that caller may not
+ * search, group membership counts, and the thread is root again after.
+ */
+static void test_paths_as_caller(void **state)
+{
+	char *tiers[] = { "/srv/a", NULL };
+	gid_t club = 4242, before[64], after[64];
+	struct caller_identity nobody = { .uid = 65534, .gid = 65534 };
+	struct caller_identity member = { .uid = 65534, .gid = 65534, .groups = &club,
+					  .n_groups = 1 };
+	char mnt[PATH_MAX], p[PATH_MAX];
+	smoothfs_uuid_t u = {};
+	int n_before, n_after;
+	Pool *pool = NULL;
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(mnt, sizeof(mnt), "%s/mnt/tank", dir);
+	assert_int_equal(pool_new(NULL, "tank", &u, mnt, "", tiers, &pool), 0);
+#define MK(fmt, ...) (snprintf(p, sizeof(p), fmt, dir, ##__VA_ARGS__), p)
+	assert_int_equal(mkdir(MK("%s/mnt/tank/private"), 0700), 0);
+	close(open(MK("%s/mnt/tank/private/f"), O_CREAT | O_WRONLY, 0644));
+	assert_int_equal(mkdir(MK("%s/mnt/tank/club"), 0750), 0);
+	assert_int_equal(chown(p, 0, club), 0);
+	close(open(MK("%s/mnt/tank/club/f"), O_CREAT | O_WRONLY, 0644));
+#undef MK
+	n_before = getgroups(64, before);
+
+	assert_int_equal(open_as(pool, &nobody, "tank/d/f", NULL), 0);
+	assert_int_equal(open_as(pool, &nobody, "tank/private/f", NULL), -EACCES);
+	assert_int_equal(open_as(pool, &nobody, "tank/private/missing", NULL), -EACCES);
+	assert_int_equal(open_as(pool, &nobody, "tank/club/f", NULL), -EACCES);
+	assert_int_equal(open_as(pool, &member, "tank/club/f", NULL), 0);
+	assert_int_equal(open_as(pool, &member, "tank/private/f", NULL), -EACCES);
+	/* The file itself need not be readable by the caller, only reachable. */
+	snprintf(p, sizeof(p), "%s/mnt/tank/d/root-only", dir);
+	close(open(p, O_CREAT | O_WRONLY, 0600));
+	assert_int_equal(open_as(pool, &nobody, "tank/d/root-only", NULL), 0);
+
+	/* Root again, with its own groups. */
+	assert_int_equal(setfsuid((uid_t)-1), 0);
+	assert_int_equal(setfsgid((gid_t)-1), 0);
+	n_after = getgroups(64, after);
+	assert_int_equal(n_after, n_before);
+	assert_memory_equal(after, before, sizeof(gid_t) * (n_before > 0 ? n_before : 0));
+	assert_int_equal(open_in(pool, "tank/private/f", NULL), 0);
+	pool_free(pool);
 }
 
 /* --- mountinfo and events -------------------------------------------------------------- */
@@ -514,6 +571,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_policy, bus_setup, bus_teardown),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test_setup_teardown(test_paths, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_paths_as_caller, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_mountinfo, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_events, dir_setup, dir_teardown),
 	};

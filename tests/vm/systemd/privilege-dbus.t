@@ -25,7 +25,7 @@ pif=org.smoothfs1.Pool
 bc() { busctl --system --timeout=240 "$@"; }
 nob() { runuser -u nobody -- busctl --system --timeout=120 "$@"; }
 
-plan 33
+plan 37
 
 t_start=$(date +%s)
 step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
@@ -47,6 +47,8 @@ ok $? "and pool other"
 echo data >"$mnt/file"
 mkdir "$mnt/dir"
 echo inner >"$mnt/dir/inner"
+mkdir -m 700 "$mnt/private"
+echo hidden >"$mnt/private/secret"
 echo theirs >"$omnt/ofile"
 ln -s /etc/passwd "$mnt/abs"
 ln -s /etc "$mnt/escape"
@@ -110,13 +112,15 @@ Quiesce/$i|$P|Quiesce|(a{sv})|[{}]|$i
 Reconcile/$i|$P|Reconcile|(sa{sv})|["because", {}]|$i
 Move/$i|$P|Move|(sya{sv})|[$F, 1, {}]|$i
 Move-force/$i|$P|Move|(sya{sv})|[$F, 1, {"force": {"\$v": "b", "value": true}}]|$i
+Move-missing/$i|$P|Move|(sya{sv})|["$mnt/private/missing", 1, {}]|$i
+Pin-missing/$i|$P|Pin|(ss)|["$mnt/private/missing", "pin_cold"]|$i
 Pin/$i|$P|Pin|(ss)|[$F, "pin_cold"]|$i
 SetPolicy/$i|$P|SetPolicy|(a{sv})|[{"target_fill": {"\$v": "y", "value": 10}}]|$i
 EOF
 done | runuser -u nobody -- python3 /run/calls.py 2>&1)
 printf '%s\n' "$out" | sed 's/^/# /'
 for m in CreatePool:$mp Destroy:$mp Quiesce:$mm Reconcile:$mm Move:$mm Move-force:$mm Pin:$mm \
-	SetPolicy:$mm; do
+	SetPolicy:$mm Move-missing:$mm Pin-missing:$mm; do
 	n=$(printf '%s\n' "$out" | grep -cE "^${m%%:*}/[01]\|org.freedesktop.DBus.Error.(InteractiveAuthorizationRequired|AccessDenied)\|.*${m#*:} (needs authentication|is not allowed)$")
 	is "$n" 2 "nobody: ${m%%:*}: refused naming ${m#*:}, with and without interaction"
 done
@@ -124,6 +128,14 @@ unchanged "unprivileged calls"
 out=$(nob call org.smoothfs1 $obj $pif Inspect s "$mnt/file" 2>&1)
 printf '%s' "$out" | grep -q '"tier" y 0'
 ok $? "nobody may Inspect (a read)"
+# ... but only what nobody may look up: a file in root's 0700 directory
+# and a missing name there give the same refusal, so the daemon is no
+# oracle for what lies behind permissions nobody lacks.
+a=$(nob call org.smoothfs1 $obj $pif Inspect s "$mnt/private/secret" 2>&1)
+b=$(nob call org.smoothfs1 $obj $pif Inspect s "$mnt/private/missing" 2>&1)
+printf '%s' "$a" | grep -q 'Permission denied$'
+ok $? "nobody cannot Inspect behind a directory it may not search ($a)"
+is "${b/missing/secret}" "$a" "nor learn whether a name exists there"
 # The kernel was not quiesced either: root moves the file and back.
 out=$(bc call org.smoothfs1 $obj $pif Move 'sya{sv}' "$mnt/dir/inner" 1 0 2>&1) &&
 	[ -f "$t1/dir/inner" ] && [ ! -e "$t0/dir/inner" ]
