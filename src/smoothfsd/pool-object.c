@@ -431,11 +431,11 @@ static int method_inspect(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	r = sd_bus_message_read(msg, "s", &path);
 	if (r < 0)
 		return smoothfs_error(e, -EINVAL, "malformed arguments");
-	/* A read open to everyone: only what the caller may look up. */
+	/* A read open to everyone: only what the caller may look up (as us: no switch). */
 	r = caller_identity_get(msg, &caller, e);
 	if (r < 0)
 		return r;
-	r = pool_open_path(p, path, &caller, &fd, &rel, e);
+	r = pool_open_path(p, path, caller.uid == geteuid() ? NULL : &caller, &fd, &rel, e);
 	if (r < 0)
 		return r;
 	r = require_mounted(p, fd, e);

@@ -8,6 +8,7 @@ database, the unit directory and the mount base.'''
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -419,40 +420,74 @@ class TestSmoothfsd(unittest.TestCase):
         self.assertEqual(polkit_checks(), [])
 
     def bad_paths(self):
+        '''(path, error, whether finding the error needs a lookup)'''
         ia = E + 'InvalidArgument'
         return [
-            ('relative/file', ia),
-            ('', ia),
-            ('/etc/passwd', ia),
-            (MNT + '/tankx/file', ia),
-            (POOL_MNT + '/../../etc/passwd', ia),
-            (POOL_MNT + '/dir/../../tank/../../x', ia),
-            (POOL_MNT + '/escape/passwd', ia),
-            (POOL_MNT + '/link', ia),
-            (POOL_MNT + '/' + 'x' * 5000, ia),
-            (POOL_MNT + '/missing', E + 'NotFound'),
+            ('relative/file', ia, False),
+            ('', ia, False),
+            ('/etc/passwd', ia, False),
+            (MNT + '/tankx/file', ia, False),
+            (POOL_MNT + '/' + 'x' * 5000, ia, False),
+            (POOL_MNT + '/../../etc/passwd', ia, True),
+            (POOL_MNT + '/dir/../../tank/../../x', ia, True),
+            (POOL_MNT + '/escape/passwd', ia, True),
+            (POOL_MNT + '/link', ia, True),
+            (POOL_MNT + '/missing', E + 'NotFound', True),
         ]
 
     def test_bad_inspect(self):
-        for path, err in self.bad_paths():
+        for path, err, _ in self.bad_paths():
             with self.subTest(path=path[:80]):
                 self.refused(POOL, 'Inspect', '(s)', [path], err)
         if not MODULE_LOADED:
             self.refused(POOL, 'Inspect', '(s)', [POOL_MNT + '/file'], E + 'NotLoaded')
+        # The path is looked up as the caller: behind root's 0700 directory
+        # a file and a missing name are the same refusal to nobody.
+        private = os.path.join(POOL_MNT, 'private')
+        os.mkdir(private, 0o700)
+        try:
+            with open(os.path.join(private, 'secret'), 'w') as f:
+                f.write('hidden')
+            for name in ('secret', 'missing'):
+                self.refused(POOL, 'Inspect', '(s)', [os.path.join(private, name)],
+                             ACCESS_DENIED, users=('nobody',), contains='Permission denied')
+        finally:
+            shutil.rmtree(private)
+        self.assertEqual(polkit_checks(), [])
+
+    def bad_path_args(self, method, sig, args_for):
+        '''Malformed paths are refused to everyone without asking polkit; the
+        rest are looked up only for authorised callers, so an unauthorised
+        one cannot tell a missing file from an existing one.'''
+        lookups = []
+        for path, err, lookup in self.bad_paths():
+            with self.subTest(path=path[:80]):
+                if lookup:
+                    self.refused(POOL, method, sig, args_for(path), err, users=('root',))
+                    lookups.append((path, err))
+                else:
+                    self.refused(POOL, method, sig, args_for(path), err)
+        self.assertEqual(polkit_checks(), [])
+        for path, _ in lookups:
+            self.refused(POOL, method, sig, args_for(path), ACCESS_DENIED, users=('nobody',))
+        self.assertEqual(polkit_checks(), [(MOVEMENT, 0)] * len(lookups))
+        mock('SetAllowed', '(as)', [[MOVEMENT]])
+        for path, err in lookups:
+            self.refused(POOL, method, sig, args_for(path), err, users=('nobody',))
+        mock('SetAllowed', '(as)', [[]])
+        mock('ClearCalls')
 
     def test_bad_move(self):
         ia = E + 'InvalidArgument'
-        for path, err in self.bad_paths():
-            with self.subTest(path=path[:80]):
-                self.refused(POOL, 'Move', '(sya{sv})', [path, 1, {}], err)
+        self.bad_path_args('Move', '(sya{sv})', lambda path: [path, 1, {}])
         f = POOL_MNT + '/file'
         self.refused(POOL, 'Move', '(sya{sv})', [f, 2, {}], ia, contains='tier 2')
         self.refused(POOL, 'Move', '(sya{sv})', [f, 255, {}], ia)
-        self.refused(POOL, 'Move', '(sya{sv})', [POOL_MNT + '/dir', 1, {}], ia)
         self.refused(POOL, 'Move', '(sya{sv})', [f, 1, {'force': v('s', 'yes')}], ia)
         self.refused(POOL, 'Move', '(sya{sv})', [f, 1, {'speed': v('u', 1)}], ia)
         self.refused(POOL, 'Move', '(sua{sv})', [f, 1, {}], INVALID_ARGS)
         self.assertEqual(polkit_checks(), [])
+        self.refused(POOL, 'Move', '(sya{sv})', [POOL_MNT + '/dir', 1, {}], ia, users=('root',))
         self.refused(POOL, 'Move', '(sya{sv})', [f, 1, {}], ACCESS_DENIED, users=('nobody',))
         if not MODULE_LOADED:
             self.refused(POOL, 'Move', '(sya{sv})', [f, 1, {}], E + 'NotLoaded', users=('root',))
@@ -460,9 +495,7 @@ class TestSmoothfsd(unittest.TestCase):
     def test_bad_pin(self):
         ia = E + 'InvalidArgument'
         f = POOL_MNT + '/file'
-        for path, err in self.bad_paths():
-            with self.subTest(path=path[:80]):
-                self.refused(POOL, 'Pin', '(ss)', [path, 'pin_hot'], err)
+        self.bad_path_args('Pin', '(ss)', lambda path: [path, 'pin_hot'])
         for pin in ('hot', 'PIN_HOT', '', 'pin_hardlink', 'pin_hot\n', 'x' * 10000):
             self.refused(POOL, 'Pin', '(ss)', [f, pin], ia)
         self.refused(POOL, 'Pin', '(s)', [f], INVALID_ARGS)
