@@ -5,7 +5,9 @@
 # Destroy, Quiesce, Reconcile, Move, Pin, SetPolicy) is refused to an
 # unprivileged caller, with and without interactive authorisation, and
 # changes nothing (pools, units, policy, state, tier data, pins, the
-# kernel's quiesce state).  Then, as root (authorised), a path argument
+# kernel's quiesce state), and Inspect answers it only for what it may
+# look up.  A user granted manage-movement by a polkit rule may use
+# exactly that action.  Then, as root (authorised), a path argument
 # of Move, Pin and Inspect cannot leave the pool: "..", absolute paths
 # outside, symlinks out of the pool (absolute, into a tier, final
 # component), the tiers themselves, .smoothfs, a name that only starts
@@ -25,7 +27,7 @@ pif=org.smoothfs1.Pool
 bc() { busctl --system --timeout=240 "$@"; }
 nob() { runuser -u nobody -- busctl --system --timeout=120 "$@"; }
 
-plan 37
+plan 41
 
 t_start=$(date +%s)
 step() { echo "# +$(($(date +%s) - t_start))s: $*"; }
@@ -196,6 +198,39 @@ umount "$mnt/dir/nested" "$mnt/dir/tmp"
 out=$(bc call org.smoothfs1 $obj $pif Pin ss "$mnt/dir/inner" pin_cold 2>&1)
 is "$(getfattr --absolute-names --only-values -n trusted.smoothfs.pin "$mnt/dir/inner" 2>&1)" pin_cold \
 	"a path inside the pool still works ($out)"
+
+step "an authorised user"
+# A polkit rule grants manage-movement to one unprivileged user (as an
+# operator would for a NAS UI's account): the real polkitd now says yes
+# to it, and only for that action.
+id smoothop >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin smoothop
+rules=/etc/polkit-1/rules.d/50-smoothfs-test.rules
+cat >"$rules" <<'EOF'
+polkit.addRule(function(action, subject) {
+	if (action.id == "org.smoothfs1.manage-movement" && subject.user == "smoothop")
+		return polkit.Result.YES;
+});
+EOF
+# polkitd rereads rules.d when it changes; wait until it answers yes.
+for i in $(seq 60); do
+	runuser -u smoothop -- sh -c 'exec pkcheck --action-id org.smoothfs1.manage-movement --process $$' \
+		>/dev/null 2>&1 && break
+	sleep 1
+done
+sop() { runuser -u smoothop -- busctl --system --timeout=120 "$@"; }
+out=$(sop call org.smoothfs1 $obj $pif SetPolicy 'a{sv}' 1 target_fill y 33 2>&1)
+bc get-property org.smoothfs1 $obj $pif Policy | grep -q '"target_fill" y 33'
+ok $? "smoothop, authorised by a rule, may SetPolicy ($out)"
+out=$(sop call org.smoothfs1 $obj $pif Pin ss "$mnt/dir/inner" pin_hot 2>&1)
+is "$(getfattr --absolute-names --only-values -n trusted.smoothfs.pin "$mnt/dir/inner" 2>&1)" pin_hot \
+	"and Pin ($out)"
+out=$(sop call org.smoothfs1 $obj $pif Move 'sya{sv}' "$mnt/private/missing" 0 0 2>&1)
+printf '%s' "$out" | grep -q 'does not exist'
+ok $? "and, authorised, learns what a Move path is ($out)"
+out=$(sop --allow-interactive-authorization=no call org.smoothfs1 $obj $pif Destroy 'a{sv}' 0 2>&1)
+printf '%s' "$out" | grep -qE "org.smoothfs1.manage-pools (is not allowed|needs authentication)"
+ok $? "but not Destroy, another action ($out)"
+rm -f "$rules"
 
 step "systemd-analyze"
 # The unit's hardening, for the record (docs/reliability.md): the score
