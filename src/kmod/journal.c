@@ -16,7 +16,9 @@
  * A DONE record is not fsync'd: replaying a finished move does nothing
  * (the staged file is gone, the source is gone or is another object), and
  * the fsync of any later COMMIT, or of the truncation, makes it durable
- * before a later move of the same object can stage again.
+ * before a later move of the same object can stage again.  A move that
+ * fails after its COMMIT removes its staged copy durably instead (or,
+ * if that fails, fsyncs its DONE) before writers resume on the source.
  */
 #include <linux/cred.h>
 #include <linux/crc32c.h>
@@ -227,7 +229,7 @@ out:
 	return err;
 }
 
-int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq)
+int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq, bool sync)
 {
 	struct smoothfs_journal *j = sbi->journal;
 	struct smoothfs_journal_open *o;
@@ -244,6 +246,8 @@ int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq)
 	}
 	old_cred = override_creds(sbi->creator_cred);
 	err = smoothfs_journal_append(j, SMOOTHFS_JREC_DONE, seq, o->oid, 0, 0, "", 0);
+	if (!err && sync)
+		err = vfs_fsync(j->file, 0);
 	*o = j->open[--j->nopen];
 	if (!j->nopen && !j->keep)
 		terr = smoothfs_journal_truncate(j);

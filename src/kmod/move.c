@@ -286,9 +286,26 @@ static void smoothfs_oid_hex(const u8 *oid, char name[2 * SMOOTHFS_OID_LEN + 1])
 	name[2 * SMOOTHFS_OID_LEN] = '\0';
 }
 
-/* Remove the staged copy of @si on @tier, if there is one. */
+static int smoothfs_fsync_dir(struct vfsmount *mnt, struct dentry *dentry)
+{
+	struct path path = { .mnt = mnt, .dentry = dentry };
+	struct file *dir;
+	int err;
+
+	dir = dentry_open(&path, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	err = vfs_fsync(dir, 0);
+	fput(dir);
+	return err;
+}
+
+/*
+ * Remove the staged copy of @si on @tier, if there is one; @durable:
+ * and fsync the stage directory, so that it cannot come back.
+ */
 static int smoothfs_stage_remove(struct smoothfs_sb_info *sbi, struct smoothfs_inode *si,
-				 unsigned int tier)
+				 unsigned int tier, bool durable)
 {
 	char name[2 * SMOOTHFS_OID_LEN + 1];
 	const struct cred *old_cred;
@@ -311,10 +328,14 @@ static int smoothfs_stage_remove(struct smoothfs_sb_info *sbi, struct smoothfs_i
 	} else {
 		if (d_is_positive(staged))
 			err = vfs_unlink(SMOOTHFS_NOP_IDMAP, d_inode(dir.dentry), staged, NULL);
+		else
+			durable = false;
 		dput(staged);
 	}
 	inode_unlock(d_inode(dir.dentry));
 	mnt_drop_write(dir.mnt);
+	if (!err && durable)
+		err = smoothfs_fsync_dir(dir.mnt, dir.dentry);
 out_put:
 	path_put(&dir);
 out:
@@ -450,7 +471,7 @@ static int smoothfs_move_abort(struct smoothfs_sb_info *sbi, struct inode *inode
 	if (err)
 		return err;
 	smoothfs_event_move_state(sbi, si->oid, SMOOTHFS_MS_PLACED, seq);
-	err = smoothfs_stage_remove(sbi, si, dest);
+	err = smoothfs_stage_remove(sbi, si, dest, false);
 	if (err)
 		pr_warn_ratelimited("%s: abort: cannot remove the staged copy on tier %u: %d\n",
 				    sbi->pool, dest, err);
@@ -479,20 +500,6 @@ static int smoothfs_move_lock_inode(struct smoothfs_sb_info *sbi, struct inode *
 		if (inode_trylock(inode))
 			return 0;
 	}
-}
-
-static int smoothfs_fsync_dir(struct vfsmount *mnt, struct dentry *dentry)
-{
-	struct path path = { .mnt = mnt, .dentry = dentry };
-	struct file *dir;
-	int err;
-
-	dir = dentry_open(&path, O_RDONLY | O_DIRECTORY, current_cred());
-	if (IS_ERR(dir))
-		return PTR_ERR(dir);
-	err = vfs_fsync(dir, 0);
-	fput(dir);
-	return err;
 }
 
 /* What a cutover works on, gathered under the inode lock. */
@@ -711,7 +718,7 @@ static void smoothfs_cutover_cleanup(struct smoothfs_cutover *c, struct dentry *
 		smoothfs_crashpoint(SMOOTHFS_CP_UNLINK);
 		smoothfs_move_set(c->sbi, si, SMOOTHFS_MS_CLEANUP_COMPLETE, c->seq);
 		smoothfs_crashpoint(SMOOTHFS_CP_BEFORE_DONE);
-		err = smoothfs_journal_done(c->sbi, c->seq);
+		err = smoothfs_journal_done(c->sbi, c->seq, false);
 		smoothfs_crashpoint(SMOOTHFS_CP_AFTER_DONE);
 		if (err)
 			pr_warn("%s: journal: closing move %llu: %d\n", c->sbi->pool, c->seq, err);
@@ -735,7 +742,7 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 	const struct cred *old_cred;
 	struct dentry *src = NULL;
 	char *buf = NULL, *rel;
-	int err;
+	int err, rerr;
 
 	smoothfs_crashpoint(SMOOTHFS_CP_PLAN);
 	err = smoothfs_move_lock_inode(sbi, inode);
@@ -792,13 +799,17 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 	err = smoothfs_cutover_rename(&c, false);
 	if (err) {
 		/*
-		 * The source stays the file.  Close the transaction, or the
-		 * next mount would roll it forward to this stale copy.
+		 * The source stays the file, and writers resume on it once
+		 * the inode is unlocked.  Recovery rolls a committed move
+		 * forward to its staged copy, which is then stale, so before
+		 * that the staged copy must be gone for good, or failing
+		 * that the DONE record be on disk.
 		 */
 		NL_SET_ERR_MSG(extack, "cannot rename the staged copy into place");
-		smoothfs_stage_remove(sbi, si, c.dst);
-		if (smoothfs_journal_done(sbi, seq))
-			pr_warn("%s: journal: cannot close failed move %llu\n", sbi->pool, seq);
+		rerr = smoothfs_stage_remove(sbi, si, c.dst, true);
+		if (smoothfs_journal_done(sbi, seq, rerr != 0) && rerr)
+			pr_err("%s: move %llu failed after its commit and cannot be closed: the next mount may roll %pd back to its staged copy\n",
+			       sbi->pool, seq, c.alias);
 		goto out_failed;
 	}
 	smoothfs_crashpoint(SMOOTHFS_CP_RENAME);

@@ -259,12 +259,12 @@ void smoothfs_journal_close(struct smoothfs_sb_info *sbi);	/* unmount; idempoten
  */
 int smoothfs_journal_commit(struct smoothfs_sb_info *sbi, const struct smoothfs_journal_rec *rec);
 /*
- * Append DONE for @seq (the source is gone; no fsync needed for
- * correctness since replaying a finished move is idempotent), and truncate
- * the journal to empty when no transaction is open any more.  -ENOENT
- * if @seq is not open.
+ * Append DONE for @seq, and truncate the journal to empty when no
+ * transaction is open any more.  A finished move needs no fsync (the
+ * source is gone, replaying it is idempotent); @sync fsyncs the record
+ * for one that failed after its commit.  -ENOENT if @seq is not open.
  */
-int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq);
+int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq, bool sync);
 
 /* link.c */
 int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new);
