@@ -134,6 +134,18 @@ vm_crash_reboot() {
 	exit 1
 }
 
+# vm_reboot PHASE (systemd mode): reboot the guest cleanly, as an operator
+# would, and have tests/vm/run boot it again and run this test on at
+# PHASE.  What survives is what survives a reboot: the disks, and the
+# root's changes for a test with "# vm-root: persistent".
+vm_reboot() {
+	echo "${SMOOTHFS_VM_TEST_INDEX:?not run by the VM runner} $1" >"$SMOOTHFS_VM_RESULTS/reboot"
+	systemctl reboot --no-block
+	sleep 600
+	echo "vm_reboot: the guest did not reboot" >&2
+	exit 1
+}
+
 # Undoes install_smoothfsd: the service stopped, its files and state gone,
 # so that the next test in the same boot starts from a clean system.
 uninstall_smoothfsd() {
