@@ -133,11 +133,14 @@ ok $? "nobody may Inspect (a read)"
 # ... but only what nobody may look up: a file in root's 0700 directory
 # and a missing name there give the same refusal, so the daemon is no
 # oracle for what lies behind permissions nobody lacks.
-a=$(nob call org.smoothfs1 $obj $pif Inspect s "$mnt/private/secret" 2>&1)
-b=$(nob call org.smoothfs1 $obj $pif Inspect s "$mnt/private/missing" 2>&1)
-printf '%s' "$a" | grep -q 'Permission denied$'
+out=$(for n in secret missing; do
+	printf 'Inspect-%s|%s|Inspect|(s)|["%s"]|0\n' "$n" "$P" "$mnt/private/$n"
+done | runuser -u nobody -- python3 /run/calls.py 2>&1)
+a=$(printf '%s\n' "$out" | grep '^Inspect-secret|')
+b=$(printf '%s\n' "$out" | grep '^Inspect-missing|')
+printf '%s' "$a" | grep -q '|org.freedesktop.DBus.Error.AccessDenied|.*Permission denied$'
 ok $? "nobody cannot Inspect behind a directory it may not search ($a)"
-is "${b/missing/secret}" "$a" "nor learn whether a name exists there"
+is "${b//missing/secret}" "$a" "nor learn whether a name exists there"
 # The kernel was not quiesced either: root moves the file and back.
 out=$(bc call org.smoothfs1 $obj $pif Move 'sya{sv}' "$mnt/dir/inner" 1 0 2>&1) &&
 	[ -f "$t1/dir/inner" ] && [ ! -e "$t0/dir/inner" ]
