@@ -1116,16 +1116,14 @@ int smoothfs_nl_tier_down(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * Reprobe: the tier comes back if its root still answers statfs and its
- * path still leads to the same directory; EIO (and offline) otherwise.
+ * Reprobe: the tier comes back if it passes smoothfs_tier_probe(); EIO
+ * (and a fault) otherwise.
  */
 int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info)
 {
 	struct smoothfs_sb_info *sbi;
 	struct smoothfs_tier *t;
-	struct kstatfs st;
 	unsigned int tier;
-	struct path path;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, SMOOTHFS_ATTR_TIER_RANK))
@@ -1137,17 +1135,10 @@ int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	t = &sbi->tiers[tier];
-	err = vfs_statfs(&t->root, &st);
-	if (!err) {
-		err = kern_path(t->path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
-		if (!err) {
-			if (!path_equal(&path, &t->root))
-				err = -ESTALE;
-			path_put(&path);
-		}
-	}
+	err = smoothfs_tier_probe(sbi, tier);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "the tier does not answer");
+		pr_warn("%s: tier %u (%s) failed its probe: %d\n", sbi->pool, tier, t->path, err);
 		smoothfs_tier_fault(sbi, tier, -EIO);
 		err = -EIO;
 	} else if (READ_ONCE(t->offline)) {

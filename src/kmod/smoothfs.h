@@ -185,6 +185,7 @@ extern const struct file_operations smoothfs_dir_fops;
 /* fault.c */
 void smoothfs_tier_fault(struct smoothfs_sb_info *sbi, unsigned int tier, int err);
 void smoothfs_inode_fault(struct inode *inode, long err);
+int smoothfs_tier_probe(struct smoothfs_sb_info *sbi, unsigned int tier);
 
 /* file.c */
 int smoothfs_setattr(smoothfs_idmap_t *idmap, struct dentry *dentry, struct iattr *attr);

@@ -3,10 +3,11 @@
 # with EIO (open, and read/write through a descriptor opened before), their
 # names still list and stat; files on the other tier keep working; new
 # files avoid the offline tier; moves to or from it are refused; Reprobe
-# brings it back only when its path still leads to the tier's root.
+# brings it back only when its path still leads to the tier's root and it
+# takes a durable write.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 20
+plan 25
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a73
 mnt=/mnt/td
@@ -58,5 +59,17 @@ is "$(cat "$mnt/a") $(cat "$mnt/n")" "fast new" "both tiers work"
 run_ok "and the files move again" -- "$mt" move "$mnt/a" 1 4
 
 exec 7<&- 8>&-
+
+# Reprobe writes: a tier whose filesystem went read-only (as ext4 does
+# after an error) does not come back, though statfs still answers.
+run_ok "TierDown tier 1" -- "$mt" tier-down "$uuid" 1
+mount -o remount,ro /t1
+run_fails "Input/output error" "Reprobe of a read-only tier: EIO" -- "$mt" reprobe "$uuid" 1
+mount -o remount,rw /t1
+run_ok "Reprobe once it is writable again" -- "$mt" reprobe "$uuid" 1
+[ -f /t1/.smoothfs/probe ]
+ok $? "the probe's file is in the tier's .smoothfs"
+is "$(cat "$mnt/a")" fast "and tier 1's files read"
+
 umount "$mnt"
 umount /t0 /t1
