@@ -380,6 +380,28 @@ static int method_quiesce(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
+/*
+ * Tiers that faulted stay so until they pass the kernel's probe (statfs,
+ * their path, a durable write): a failing one faults again.
+ */
+static void pool_reprobe_faulted(Pool *p)
+{
+	for (unsigned int rank = 0; rank < 32; rank++) {
+		int r;
+
+		if (!(p->faulted_tiers & (1U << rank)))
+			continue;
+		r = smoothfs_reprobe(p->manager->client, &p->uuid, (uint8_t)rank);
+		if (r < 0) {
+			log_pool(LOG_WARNING, 0, p->name, "tier %u still fails its probe: %s", rank,
+				 strerror(-r));
+			continue;
+		}
+		p->faulted_tiers &= ~(1U << rank);
+		log_pool(LOG_NOTICE, 0, p->name, "tier %u passed its probe", rank);
+	}
+}
+
 static int method_reconcile(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 {
 	Pool *p = userdata;
@@ -410,6 +432,7 @@ static int method_reconcile(sd_bus_message *msg, void *userdata, sd_bus_error *e
 	r = smoothfs_reconcile(p->manager->client, &p->uuid, *reason ? reason : NULL);
 	if (r < 0)
 		return kernel_error(p, e, r, "reconcile");
+	pool_reprobe_faulted(p);
 	pool_set_state(p, p->faulted_tiers ? POOL_DEGRADED : POOL_MOUNTED);
 	return sd_bus_reply_method_return(msg, NULL);
 }
