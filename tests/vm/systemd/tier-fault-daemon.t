@@ -1,14 +1,16 @@
 #!/bin/bash
 # vm-timeout: 600
 # A tier's disk fails under a pool that smoothfsd manages (issue 9.2):
-# tier 1 is ext4 on a device-mapper disk switched to the "error" target.
+# tier 1 is ext4 on a device-mapper disk whose sectors under one file,
+# then all of them, are switched to the "error" target.
 # Reads of its files fail with EIO, the kernel's TIER_FAULT reaches the
 # daemon and the Pool's State becomes "degraded" over D-Bus; tier 0 keeps
 # serving; a Move that reads from the failing tier fails and rolls back
 # (nothing staged, the file where it was, counted in MovesFailed).  When
 # the disk is back, Reconcile probes the tier and the pool is "mounted"
-# again, its files read and move.  A move onto the failing tier fails
-# cleanly too, and the pool stays degraded while the disk fails.
+# again, its files read and move.  With the whole disk failing, a move
+# onto the tier fails cleanly too, and the pool stays degraded (ext4 went
+# read-only: the probe's write fails).
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
 plan 22
@@ -28,9 +30,11 @@ wait_state() {
 staged() { find /t0/.smoothfs/stage -type f | wc -l; }
 export DM_DISABLE_UDEV=1
 sectors=131072	# 64 MiB
+# dm_table LINE...: the device's new table (--nolockfs: no freeze, which
+# would write back to a failing disk).
 dm_table() {
-	dmsetup suspend --noudevsync smfault &&
-		dmsetup reload --noudevsync smfault --table "$1" &&
+	dmsetup suspend --nolockfs --noudevsync smfault &&
+		printf '%s\n' "$@" | dmsetup reload --noudevsync smfault &&
 		dmsetup resume --noudevsync smfault
 }
 
@@ -43,6 +47,11 @@ dmsetup create --noudevsync smfault --table "0 $sectors linear $disk 0" &&
 	head -c 1048576 /dev/urandom >/t1/cold && echo cold2 >/t1/cold2 && sync
 ok $? "tier 1: ext4 on a device-mapper disk over $disk, with a file"
 sum=$(md5sum </t1/cold)
+# Where the file's data is on the disk, in sectors (one extent: 1 MiB,
+# just written).
+read -r first last < <(filefrag -b512 -e /t1/cold | awk -F'[:. ]+' '/^ *0:/ { print $5, $6 }')
+bad=$first
+nbad=$((last - first + 1))
 
 load_smoothfs
 install_bus_policy
@@ -57,9 +66,13 @@ ok $? "the daemon shows the pool mounted ($(state))"
 exec 3<"$mnt/cold" 4<"$mnt/cold2" 5<"$mnt/hot/file"
 failed=$(bc get-property org.smoothfs1 $obj $pif MovesFailed | cut -d' ' -f2)
 
-# --- the disk fails --------------------------------------------------------
-dm_table "0 $sectors error"
-ok $? "the disk now fails every I/O"
+# --- bad sectors ------------------------------------------------------------
+# The sectors of the file's data fail, as on a disk going bad; the
+# filesystem's own blocks still work (a whole failing disk makes ext4
+# abort its journal and go read-only, see below).
+dm_table "0 $bad linear $disk 0" "$bad $nbad error" \
+	"$((bad + nbad)) $((sectors - bad - nbad)) linear $disk $((bad + nbad))"
+ok $? "sectors $bad-$((bad + nbad - 1)) (the file's data) now fail"
 echo 3 >/proc/sys/vm/drop_caches
 run_fails "Input/output error" "a file on tier 1 fails with EIO" -- cat "$mnt/cold"
 wait_state degraded
@@ -86,7 +99,7 @@ out=$(bc call org.smoothfs1 $obj $pif Move 'sya{sv}' "$mnt/cold" 0 0 2>&1)
 ok $? "and moves to tier 0 ($out)"
 is "$(md5sum <"$mnt/cold") $(md5sum </t0/cold)" "$sum $sum" "intact on tier 0"
 
-# --- a move onto the failing tier ---------------------------------------------
+# --- the whole disk fails ------------------------------------------------------
 dm_table "0 $sectors error"
 out=$(bc call org.smoothfs1 $obj $pif Move 'sya{sv}' "$mnt/hot/file" 1 0 2>&1)
 ok $((!$?)) "a Move onto the failing tier fails ($out)"
