@@ -55,6 +55,53 @@ const char *smoothfs_error_name(int r)
 	}
 }
 
+/* Length of the valid UTF-8 sequence at @s (RFC 3629), or 0. */
+static size_t utf8_valid_length(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;	/* beyond U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void utf8_make_valid(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_valid_length(p);
+
+		if (n) {
+			p += n;
+		} else {
+			*p++ = '?';
+		}
+	}
+}
+
 int smoothfs_error(sd_bus_error *e, int r, const char *fmt, ...)
 {
 	char msg[512];
@@ -65,6 +112,13 @@ int smoothfs_error(sd_bus_error *e, int r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/*
+	 * Callers quote caller-supplied strings cut to a length ("%.64s"), and
+	 * the buffer cuts too: a cut inside a character would make the
+	 * message invalid UTF-8, which sd-bus refuses to send, and the call
+	 * would never be answered.
+	 */
+	utf8_make_valid(msg);
 	(void)sd_bus_error_set(e, smoothfs_error_name(r), msg);
 	return r;
 }

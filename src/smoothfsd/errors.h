@@ -29,4 +29,7 @@ const char *smoothfs_error_name(int r);
  */
 _printf_(3, 4) int smoothfs_error(sd_bus_error *e, int r, const char *fmt, ...);
 
+/* Replaces each byte of @s that is not part of valid UTF-8 by '?'. */
+void utf8_make_valid(char *s);
+
 #endif /* SMOOTHFSD_ERRORS_H */

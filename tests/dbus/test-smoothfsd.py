@@ -542,5 +542,71 @@ class TestSmoothfsd(unittest.TestCase):
         self.assertTrue(r['ok'], r)
 
 
+class TestSmoothfsdUnderFuzz(unittest.TestCase):
+    '''Random calls to every method (tests/dbus/fuzz-calls.py), after the
+    tests above: the daemon (ASan) never crashes and stays consistent;
+    nobody's calls change nothing.  SMOOTHFS_DBUS_FUZZ_CALLS sets the
+    number of calls per caller, SMOOTHFS_DBUS_FUZZ_SEED the seed.'''
+
+    calls = int(os.environ.get('SMOOTHFS_DBUS_FUZZ_CALLS', '3000'))
+    seed = int(os.environ.get('SMOOTHFS_DBUS_FUZZ_SEED', str(int(time.time()))))
+
+    @classmethod
+    def setUpClass(cls):
+        Daemon.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        Daemon.stop()
+
+    def fuzz(self, user, seed):
+        cmd = ['/usr/bin/python3', os.path.join(TMP, 'fuzz-calls.py'), str(seed),
+               str(self.calls), MNT, 'no-destroy']
+        if user != 'root':
+            cmd = ['runuser', '-u', user, '--', 'env',
+                   'DBUS_SYSTEM_BUS_ADDRESS=' + os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
+                   'TOP=' + TMP] + cmd
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800,
+                             env=dict(os.environ, TOP=TMP))
+        print('\n# fuzz as %s, seed %d: %s' % (user, seed, out.stdout.strip()),
+              file=sys.stderr)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        stats = json.loads(out.stdout)
+        self.assertIsNone(Daemon.proc.poll(), 'smoothfsd died')
+        return stats
+
+    def assertConsistent(self):
+        pools = res(call(MANAGER, 'ListPools'))[0]
+        objs = res(call(('/org/smoothfs1', 'org.freedesktop.DBus.ObjectManager'),
+                        'GetManagedObjects'))[0]
+        self.assertEqual(sorted(pools),
+                         sorted(p for p, i in objs.items() if 'org.smoothfs1.Pool' in i))
+        con = sqlite3.connect(DB)
+        try:
+            self.assertEqual(con.execute('PRAGMA integrity_check').fetchone(), ('ok',))
+            names = sorted(r[0] for r in con.execute('SELECT name FROM pools'))
+        finally:
+            con.close()
+        self.assertEqual(names, sorted(objs[p]['org.smoothfs1.Pool']['Name'] for p in pools))
+        for p in pools:
+            props = get_all((p, 'org.smoothfs1.Pool'))
+            self.assertIn(props['State'], ('mounted', 'unmounted', 'quiesced', 'degraded'))
+            pol = props['Policy']
+            self.assertTrue(1 <= pol['target_fill'] <= 100, pol)
+            self.assertLess(pol['low_watermark'], pol['high_watermark'], pol)
+
+    def test_fuzz(self):
+        mock('SetAllowed', '(as)', [[]])
+        before = snapshot()
+        stats = self.fuzz('nobody', self.seed)
+        self.assertEqual(snapshot(), before, "nobody's random calls changed state")
+        self.assertGreater(stats['calls'], self.calls // 2)
+        stats = self.fuzz('root', self.seed + 1)
+        self.assertGreater(stats['ok'], 0)
+        self.assertConsistent()
+        # and it still answers what it answered before
+        self.assertEqual(res(call(MANAGER, 'GetPool', '(s)', ['tank'])), [POOL_PATH])
+
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)

@@ -262,6 +262,33 @@ static void test_errors(void **state)
 	assert_string_equal(e.name, SMOOTHFS_ERROR_NOT_FOUND);
 	assert_string_equal(e.message, "no pool x");
 	sd_bus_error_free(&e);
+	/*
+	 * A caller's string cut inside a character ("\xe2\x98" of U+2603),
+	 * and bytes that are never UTF-8, become '?': the message stays
+	 * sendable (sd-bus refuses invalid UTF-8 and the call would hang).
+	 */
+	assert_int_equal(smoothfs_error(&e, -EINVAL, "pin \"%.7s\"", "snow \xe2\x98\x83"), -EINVAL);
+	assert_string_equal(e.message, "pin \"snow ??\"");
+	sd_bus_error_free(&e);
+	{
+		static const struct {
+			const char *in, *out;
+		} cases[] = {
+			{ "caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x92\xbe", "caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x92\xbe" },
+			{ "\xc0\xaf", "??" },			/* overlong '/' */
+			{ "\xed\xa0\x80", "???" },		/* a surrogate */
+			{ "\xf4\x90\x80\x80", "????" },	/* beyond U+10FFFF */
+			{ "\xff\xfe x", "?? x" },
+			{ "a\xe2", "a?" },			/* cut at the end */
+		};
+		char buf[32];
+
+		for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+			snprintf(buf, sizeof(buf), "%s", cases[i].in);
+			utf8_make_valid(buf);
+			assert_string_equal(buf, cases[i].out);
+		}
+	}
 	/* success is never reported as an error */
 	assert_int_equal(smoothfs_error(&e, 0, "odd"), -EIO);
 	assert_string_equal(e.name, SMOOTHFS_ERROR_FAILED);
