@@ -229,20 +229,25 @@ int pool_open_path(Pool *p, const char *path, const struct caller_identity *as, 
 	r = pool_relative_path(p, path, &rel, e);
 	if (r < 0)
 		return r;
-	dfd = open(p->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return smoothfs_error(e, -errno, "cannot open the mountpoint of pool %s: %m",
-				      p->name);
 	if (as) {
 		r = caller_become(as, &saved);
 		if (r < 0)
 			return smoothfs_error(e, r, "cannot take the caller's identity: %s",
 					      strerror(-r));
 	}
-	pfd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
-	r = pfd < 0 ? -errno : 0;
+	/* The whole walk, the mountpoint's own path included, as the caller. */
+	dfd = open(p->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		r = -errno;
+	} else {
+		pfd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+		r = pfd < 0 ? -errno : 0;
+	}
 	if (as)
 		caller_restore(&saved);
+	if (dfd < 0)
+		return smoothfs_error(e, r, "cannot open the mountpoint of pool %s: %s", p->name,
+				      strerror(-r));
 	if (r < 0) {
 		if (r == -EXDEV)
 			return smoothfs_error(e, r, "path \"%.64s\" leaves pool %s", path, p->name);
