@@ -197,6 +197,13 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz-*.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude/uapi -Isrc/libsmoothfs/include \
 	-Isrc/libsmoothfs -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
+# fuzz-dbus-*: the daemon's argument parsing, with the daemon's sources it needs.
+FUZZ_DAEMON_SRCS := $(addprefix src/smoothfsd/,options.c policy.c errors.c log.c)
+
+$(B)/fuzz/fuzz-dbus-%: tests/fuzz/fuzz-dbus-%.c $(FUZZ_DAEMON_SRCS) $(DAEMON_HDRS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Isrc/smoothfsd -o $@ $< $(FUZZ_DAEMON_SRCS) -lsystemd
+
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(LIB_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIB_LDLIBS)
