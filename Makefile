@@ -52,7 +52,7 @@ VM_DIRECT_TESTS ?= $(sort $(wildcard tests/vm/t/*.t))
 VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
-	torture \
+	torture torture-soak \
 	dkms-check demo bench bench-move deb deb-built installed-check install install-lib install-dkms clean
 
 all: module lib daemon
@@ -261,6 +261,19 @@ torture:
 	@$(MAKE) --no-print-directory module vm-progs KVER=debug
 	SMOOTHFS_VM_TEST_TIMEOUT=$(TORTURE_TEST_TIMEOUT) SMOOTHFS_T_CRASH_STORM_RUNS=$(TORTURE_STORM_RUNS) \
 		tests/vm/run -k debug -t $(TORTURE_TIMEOUT) -m direct $(or $(TESTS),$(VM_DIRECT_TESTS))
+
+# The soak (tests/vm/systemd/soak.t) for SOAK_SECONDS on every kernel;
+# systemd mode, so on the stock kernels.  make check runs it for 90 s.
+SOAK_SECONDS ?= 1800
+
+torture-soak: module vm-progs daemon
+	@set -e; for k in $(KVERS); do \
+		$(MAKE) --no-print-directory module vm-progs KVER=$$k; \
+		SMOOTHFS_T_SOAK_SECONDS=$(SOAK_SECONDS) \
+		SMOOTHFS_VM_TEST_TIMEOUT=$$(($(SOAK_SECONDS) + 900)) \
+			tests/vm/run -k $$k -m systemd -t $$(($(SOAK_SECONDS) + 1500)) \
+			tests/vm/systemd/soak.t; \
+	done
 
 # The harness's own test: it must fail bad tests and kernel warnings.
 SELFTEST_DIR = $(B)/selftest/$(KVER)
