@@ -241,7 +241,7 @@ VM_NEEDS_DEB = $(filter %/installed.t,$(TESTS))
 vm-check: module vm-progs daemon $(if $(VM_NEEDS_DEB),deb-built)
 	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
 ifneq ($(TESTS),)
-	tests/vm/run -k $(KVER) $(if $(filter tests/vm/systemd/% tests/vm/installed/%,$(TESTS)),-m systemd) $(TESTS)
+	tests/vm/run -k $(KVER) $(if $(filter tests/vm/systemd/% tests/vm/installed/% tests/vm/soak/%,$(TESTS)),-m systemd) $(TESTS)
 else
 	SMOOTHFS_T_CRASH_DIRS=$${SMOOTHFS_T_CRASH_DIRS-$(if $(filter 6.1.%,$(KVER)),demote,promote)} \
 	SMOOTHFS_T_CRASH_STORM_RUNS=$${SMOOTHFS_T_CRASH_STORM_RUNS-2} \
@@ -262,8 +262,8 @@ torture:
 	SMOOTHFS_VM_TEST_TIMEOUT=$(TORTURE_TEST_TIMEOUT) SMOOTHFS_T_CRASH_STORM_RUNS=$(TORTURE_STORM_RUNS) \
 		tests/vm/run -k debug -t $(TORTURE_TIMEOUT) -m direct $(or $(TESTS),$(VM_DIRECT_TESTS))
 
-# The soak (tests/vm/systemd/soak.t) for SOAK_SECONDS on every kernel;
-# systemd mode, so on the stock kernels.  make check runs it for 90 s.
+# The soak (tests/vm/soak/soak.t) for SOAK_SECONDS on every kernel;
+# systemd mode, so on the stock kernels.  Not in make check yet.
 SOAK_SECONDS ?= 1800
 
 torture-soak: module vm-progs daemon
@@ -272,7 +272,7 @@ torture-soak: module vm-progs daemon
 		SMOOTHFS_T_SOAK_SECONDS=$(SOAK_SECONDS) \
 		SMOOTHFS_VM_TEST_TIMEOUT=$$(($(SOAK_SECONDS) + 900)) \
 			tests/vm/run -k $$k -m systemd -t $$(($(SOAK_SECONDS) + 1500)) \
-			tests/vm/systemd/soak.t; \
+			tests/vm/soak/soak.t; \
 	done
 
 # The harness's own test: it must fail bad tests and kernel warnings.

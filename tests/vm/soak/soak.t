@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-timeout: 3000
 # Soak (issue 9.4): a mixed workload against a pool while smoothfsd moves
-# its files all the time, for SMOOTHFS_T_SOAK_SECONDS (90 in make check;
+# its files all the time, for SMOOTHFS_T_SOAK_SECONDS (default 90;
 # make torture-soak: SOAK_SECONDS, 1800 by default).  Three fsx-style workers
 # (tests/vm/soak-worker.py: random writes, extends, truncates, reads and
 # mmap reads checked against a model, fsyncs, renames, deletes, appends
