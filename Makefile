@@ -241,7 +241,8 @@ VM_NEEDS_DEB = $(filter %/installed.t,$(TESTS))
 vm-check: module vm-progs daemon $(if $(VM_NEEDS_DEB),deb-built)
 	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
 ifneq ($(TESTS),)
-	tests/vm/run -k $(KVER) $(if $(filter tests/vm/systemd/% tests/vm/installed/% tests/vm/soak/%,$(TESTS)),-m systemd) $(TESTS)
+	tests/vm/run -k $(KVER) $(if $(filter tests/vm/systemd/% tests/vm/installed/% tests/vm/soak/%,$(TESTS)),-m systemd) \
+		$(if $(filter tests/vm/installed/% tests/vm/soak/%,$(TESTS)),-t 5400) $(TESTS)
 else
 	SMOOTHFS_T_CRASH_DIRS=$${SMOOTHFS_T_CRASH_DIRS-$(if $(filter 6.1.%,$(KVER)),demote,promote)} \
 	SMOOTHFS_T_CRASH_STORM_RUNS=$${SMOOTHFS_T_CRASH_STORM_RUNS-2} \
