@@ -563,7 +563,7 @@ int engine_pool_attach(Manager *m, Pool *p)
 	return 0;
 fail:
 	engine_pool_free(ep);
-	return log_pool(LOG_ERR, r, p->name, "engine: %s", strerror(-r));
+	return log_pool(LOG_ERR, r, p->name, "cannot start the engine");
 }
 
 void engine_pool_detach(Pool *p)

@@ -2,6 +2,7 @@
 /*
  * Kernel events on the event loop; see events.h.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
@@ -104,6 +105,36 @@ static char *find_unit(Manager *m, const char *mountpoint)
 	return path;
 }
 
+/*
+ * Sets the mountpoint of @p to @mountpoint (taken) if it moved, and
+ * restarts its engine, which works on paths under the old one.
+ */
+static void pool_set_mountpoint(Pool *p, char *mountpoint)
+{
+	if (!mountpoint || streq(mountpoint, p->mountpoint)) {
+		free(mountpoint);
+		return;
+	}
+	log_pool(LOG_INFO, 0, p->name, "mounted at %s", mountpoint);
+	free(p->mountpoint);
+	p->mountpoint = mountpoint;
+	pool_changed(p, "Mountpoint", NULL);
+	engine_pool_detach(p);
+	engine_pool_state_changed(p->manager, p);
+}
+
+bool pool_refresh_mountpoint(Pool *p)
+{
+	char *mountpoint = NULL;
+
+	if (p->state == POOL_UNMOUNTED)
+		return false;
+	if (mountinfo_find_pool(p->manager->config.mountinfo, &p->uuid, &mountpoint) < 0)
+		return false;
+	pool_set_mountpoint(p, mountpoint);
+	return true;
+}
+
 /* A pool the kernel reports: update ours, or add one mounted by hand. */
 static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name,
 		       const struct smoothfs_tier *tiers, size_t n_tiers)
@@ -149,11 +180,7 @@ static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name
 		p->uuid = *uuid;
 		pool_changed(p, "UUID", NULL);
 	}
-	if (mountpoint && !streq(mountpoint, p->mountpoint)) {
-		free(p->mountpoint);
-		p->mountpoint = TAKE_PTR(mountpoint);
-		pool_changed(p, "Mountpoint", NULL);
-	}
+	pool_set_mountpoint(p, TAKE_PTR(mountpoint));
 	if (n_tiers > 0) {
 		char **v = calloc(n_tiers + 1, sizeof(char *));
 		bool ok = v != NULL;
@@ -370,6 +397,39 @@ static int on_event_io(sd_event_source *s, int fd, uint32_t revents, void *userd
 	return 0;
 }
 
+/*
+ * The mount table changed: a pool mounted by hand is in it only once
+ * mount(2) attached it, after its EventMountReady; a pool can move.
+ */
+static int on_mountinfo(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Manager *m = userdata;
+
+	for (Pool *p = m->pools; p; p = p->next)
+		(void)pool_refresh_mountpoint(p);
+	return 0;
+}
+
+static int watch_mountinfo(Manager *m)
+{
+	int fd, r;
+
+	if (m->config.mountinfo)
+		return 0;
+	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_warning_errno(-errno, "cannot watch the mount table: %m");
+	r = sd_event_add_io(m->event, &m->mountinfo_io, fd, EPOLLPRI, on_mountinfo, m);
+	if (r >= 0)
+		r = sd_event_source_set_io_fd_own(m->mountinfo_io, true);
+	if (r < 0) {
+		m->mountinfo_io = sd_event_source_disable_unref(m->mountinfo_io);
+		close(fd);
+		return log_warning_errno(r, "cannot watch the mount table: %m");
+	}
+	return 0;
+}
+
 static int client_connect(Manager *m)
 {
 	int r;
@@ -411,6 +471,7 @@ int events_start(Manager *m)
 {
 	int r;
 
+	(void)watch_mountinfo(m);
 	r = client_connect(m);
 	if (r >= 0 && m->client)
 		return 0;
@@ -429,6 +490,7 @@ int events_start(Manager *m)
 void events_stop(Manager *m)
 {
 	m->event_io = sd_event_source_disable_unref(m->event_io);
+	m->mountinfo_io = sd_event_source_disable_unref(m->mountinfo_io);
 	m->retry_timer = sd_event_source_disable_unref(m->retry_timer);
 	m->client = smoothfs_client_close(m->client);
 }

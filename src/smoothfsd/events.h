@@ -28,4 +28,10 @@ void events_dispatch(Manager *m, const struct smoothfs_event *ev);
  */
 int mountinfo_find_pool(const char *mountinfo, const smoothfs_uuid_t *uuid, char **ret);
 
+/*
+ * Looks @p up in the mount table and takes the mountpoint found; false
+ * when it is not there (not mounted, or not attached yet).
+ */
+bool pool_refresh_mountpoint(Pool *p);
+
 #endif /* SMOOTHFSD_EVENTS_H */

@@ -39,6 +39,7 @@ typedef struct Manager {
 	smoothfs_client *client;	/* NULL while the module is not loaded */
 	sd_event_source *event_io;	/* kernel events */
 	sd_event_source *retry_timer;	/* reopens the client while NULL */
+	sd_event_source *mountinfo_io;	/* mount table changes */
 	PolkitRegistry polkit;
 	bool moves_recovered;		/* open moves of the last run handled */
 	Pool *pools;			/* list, in creation order */

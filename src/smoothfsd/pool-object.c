@@ -19,6 +19,7 @@
 #include "caller.h"
 #include "engine.h"
 #include "errors.h"
+#include "events.h"
 #include "move-job.h"
 #include "log.h"
 #include "options.h"
@@ -192,13 +193,17 @@ void pool_set_state(Pool *p, enum pool_state s)
  */
 static int pool_relative_path(Pool *p, const char *path, const char **ret_rel, sd_bus_error *e)
 {
-	size_t mlen = strlen(p->mountpoint);
 	const char *rel;
+	size_t mlen;
 
 	if (path[0] != '/')
 		return smoothfs_error(e, -EINVAL, "path \"%.64s\" is not absolute", path);
 	if (strlen(path) >= PATH_MAX)
 		return smoothfs_error(e, -ENAMETOOLONG, "path is longer than %d bytes", PATH_MAX - 1);
+	/* A call can come before the mount table's change is dispatched. */
+	if (!*p->mountpoint)
+		(void)pool_refresh_mountpoint(p);
+	mlen = strlen(p->mountpoint);
 	if (mlen == 0)
 		return smoothfs_error(e, -ENOENT, "pool %s has no known mountpoint", p->name);
 	if (strncmp(path, p->mountpoint, mlen) != 0 || (path[mlen] != '/' && path[mlen] != '\0'))

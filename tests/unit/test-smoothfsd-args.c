@@ -579,6 +579,21 @@ static void test_events(void **state)
 	assert_int_equal(m.n_pools, 2);
 	assert_string_equal(m.pools->next->unit_path, "");
 	assert_string_equal(m.pools->next->mountpoint, "");
+	/* not attached yet when its MOUNT_READY came: found once it is */
+	assert_false(pool_refresh_mountpoint(m.pools->next));
+	{
+		char u[SMOOTHFS_UUID_STRING_MAX];
+
+		smoothfs_uuid_to_string(&ev.pool_uuid, u);
+		f = fopen(path, "a");
+		assert_non_null(f);
+		fprintf(f, "42 22 0:52 / /mnt/hand rw - smoothfs none rw,pool=hand,uuid=%s\n", u);
+		fclose(f);
+	}
+	assert_true(pool_refresh_mountpoint(m.pools->next));
+	assert_string_equal(m.pools->next->mountpoint, "/mnt/hand");
+	/* an unmounted pool keeps the mountpoint it had */
+	assert_false(pool_refresh_mountpoint(m.pools));
 
 	/* too many tiers */
 	ev.pool_name = "big";

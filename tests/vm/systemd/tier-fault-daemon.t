@@ -13,7 +13,7 @@
 # read-only: the probe's write fails).
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 22
+plan 25
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a6c
 mnt=/mnt/smoothfs/faulty
@@ -58,10 +58,21 @@ install_bus_policy
 start_smoothfsd /run/smoothfsd-fault.db /run/smoothfsd-fault.log
 ok $? "smoothfsd runs"
 pid=$smoothfsd_pid
-mount -t smoothfs -o "pool=faulty,uuid=$uuid,tiers=/t0:/t1" none "$mnt"
-echo hot >"$mnt/hot/file"
+# Mounted by hand, with 5 s between the superblock (EventMountReady) and
+# its entry in the mount table: the daemon learns the mountpoint from the
+# mount table's change (CI once saw mount(8) lose this race).
+"$SMOOTHFS_BUILD/vm-progs/mount-late" smoothfs "pool=faulty,uuid=$uuid,tiers=/t0:/t1" \
+	"$mnt" 5000 &
+late=$!
 wait_state mounted
 ok $? "the daemon shows the pool mounted ($(state))"
+pool_mountpoint() { bc get-property org.smoothfs1 $obj $pif Mountpoint 2>&1; }
+is "$(pool_mountpoint)" 's ""' "before it is attached, the mountpoint is unknown"
+wait "$late"
+ok $? "mount-late attached it at $mnt"
+for i in $(seq 20); do [ "$(pool_mountpoint)" = "s \"$mnt\"" ] && break; sleep 0.5; done
+is "$(pool_mountpoint)" "s \"$mnt\"" "then the daemon knows where"
+echo hot >"$mnt/hot/file"
 # The names stay in memory: a lookup in the root would also search tier 1.
 exec 3<"$mnt/cold" 4<"$mnt/cold2" 5<"$mnt/hot/file"
 failed=$(bc get-property org.smoothfs1 $obj $pif MovesFailed | cut -d' ' -f2)
