@@ -299,7 +299,8 @@ static int move_one(struct worker *w, const struct planner_object *o,
 	r = store_move_next_seq(w->store, ep->pool_name, &seq);
 	if (r < 0)
 		return r;
-	r = store_move_begin(w->store, ep->pool_name, hex, seq, mv->from, mv->to, mv->size_bytes);
+	r = store_move_begin(w->store, ep->pool_name, hex, rel, seq, mv->from, mv->to,
+			     mv->size_bytes);
 	if (r < 0)
 		return r;
 	/*

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/xattr.h>
 
 #include "engine.h"
 #include "events.h"
@@ -213,14 +214,38 @@ static void remove_staged(Pool *p, int tier, const char *oid_hex)
 }
 
 /*
+ * The tier of the file at @rel under the mountpoint of @p, if that path
+ * still names object @oid; -1 otherwise.
+ */
+static int object_tier_at(Pool *p, const char *rel, const smoothfs_oid_t *oid)
+{
+	_cleanup_free_ char *path = NULL;
+	smoothfs_oid_t found;
+	uint8_t tier;
+
+	if (!rel || !*p->mountpoint || asprintf(&path, "%s/%s", p->mountpoint, rel) < 0)
+		return -1;
+	if (lgetxattr(path, SMOOTHFS_XATTR_OID, &found, sizeof(found)) != (ssize_t)sizeof(found) ||
+	    memcmp(&found, oid, sizeof(found)) != 0)
+		return -1;
+	if (lgetxattr(path, SMOOTHFS_XATTR_TIER, &tier, sizeof(tier)) != (ssize_t)sizeof(tier))
+		return -1;
+	return tier;
+}
+
+/*
  * Moves the log shows open were cut short by a crash or kill of the last
  * run (a Move call runs to its end otherwise).  The kernel still holds
- * them in some state before the cutover, or already placed: abort each,
- * which returns the file to where it was, and close the log entry.
+ * them in some state before the cutover: abort each, which returns the
+ * file to where it was.  Or it holds none: the move was cut over (the
+ * file, looked up by the path the log has, is on the destination) or
+ * forgotten with its inode (its staged copy is ours to remove).  Either
+ * way the log entry is closed.
  */
 static void recover_moves(Manager *m, Pool *p)
 {
-	_cleanup_free_ struct store_open_move *open_moves = NULL;
+	struct store_open_move *open_moves = NULL;
+	bool completed = false;
 	size_t n = 0;
 	int r;
 
@@ -239,6 +264,17 @@ static void recover_moves(Manager *m, Pool *p)
 			continue;
 		}
 		r = smoothfs_move_abort(m->client, &p->uuid, &oid, open_moves[i].seq);
+		if (r < 0 && object_tier_at(p, open_moves[i].path, &oid) == open_moves[i].to_tier) {
+			log_full(LOG_NOTICE, 0, p->name, open_moves[i].oid,
+				 "move %llu was interrupted after its cutover: the file is on tier %d",
+				 (unsigned long long)open_moves[i].seq, open_moves[i].to_tier);
+			(void)store_move_update(m->store, p->name, open_moves[i].seq, "done", true,
+						NULL);
+			p->moves_completed++;
+			p->bytes_moved += open_moves[i].size;
+			completed = true;
+			continue;
+		}
 		if (r < 0) {
 			why = smoothfs_client_last_error(m->client);
 			/*
@@ -256,7 +292,9 @@ static void recover_moves(Manager *m, Pool *p)
 		p->moves_failed++;
 	}
 	if (n > 0)
-		pool_changed(p, "MovesFailed", NULL);
+		pool_changed(p, "MovesFailed", completed ? "MovesCompleted" : NULL,
+			     completed ? "BytesMoved" : NULL, NULL);
+	store_open_moves_free(open_moves, n);
 }
 
 int events_resync(Manager *m)

@@ -59,6 +59,9 @@ static const char *const migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  value TEXT NOT NULL,"
 	"  PRIMARY KEY (pool, key));",
+
+	/* 2 -> 3: the path a move was asked for, to find the file after a restart */
+	"ALTER TABLE moves ADD COLUMN path TEXT;",
 };
 
 int store_schema_latest(void)
@@ -529,14 +532,14 @@ int store_move_next_seq(Store *s, const char *pool, uint64_t *ret)
 	return 0;
 }
 
-int store_move_begin(Store *s, const char *pool, const char *oid, uint64_t seq, int from_tier,
-		     int to_tier, uint64_t size)
+int store_move_begin(Store *s, const char *pool, const char *oid, const char *path, uint64_t seq,
+		     int from_tier, int to_tier, uint64_t size)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r;
 
 	r = prepare(s, "INSERT INTO moves (pool, oid, seq, from_tier, to_tier, state, size, "
-		    "started_usec) VALUES (?1, ?2, ?3, ?4, ?5, 'planned', ?6, ?7)", &st);
+		    "started_usec, path) VALUES (?1, ?2, ?3, ?4, ?5, 'planned', ?6, ?7, ?8)", &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
@@ -549,6 +552,10 @@ int store_move_begin(Store *s, const char *pool, const char *oid, uint64_t seq, 
 	sqlite3_bind_int(st, 5, to_tier);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)size);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)now_usec(CLOCK_REALTIME));
+	if (path)
+		sqlite3_bind_text(st, 8, path, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
 	return step_done(s, st);
 }
 
@@ -612,33 +619,55 @@ int store_move_open_count(Store *s, const char *pool, uint64_t *ret)
 	return 0;
 }
 
+void store_open_moves_free(struct store_open_move *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
 int store_move_list_open(Store *s, const char *pool, struct store_open_move **ret, size_t *ret_n)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	_cleanup_free_ struct store_open_move *v = NULL;
+	struct store_open_move *v = NULL;
 	size_t n = 0, cap = 0;
 	int r, rc;
 
-	r = prepare(s, "SELECT oid, seq, to_tier FROM moves WHERE pool = ?1 AND finished_usec IS NULL "
-		    "ORDER BY id", &st);
+	r = prepare(s, "SELECT oid, seq, to_tier, path, size FROM moves "
+		    "WHERE pool = ?1 AND finished_usec IS NULL ORDER BY id", &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, pool, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *oid = (const char *)sqlite3_column_text(st, 0);
 
-		if (array_reserve(&v, &cap, n, sizeof(*v), 16) < 0)
-			return -ENOMEM;
+		r = array_reserve(&v, &cap, n, sizeof(*v), 16);
+		if (r < 0)
+			goto fail;
 		snprintf(v[n].oid, sizeof(v[n].oid), "%s", oid ? oid : "");
 		v[n].seq = (uint64_t)sqlite3_column_int64(st, 1);
 		v[n].to_tier = sqlite3_column_int(st, 2);
+		v[n].size = (uint64_t)sqlite3_column_int64(st, 4);
+		v[n].path = NULL;
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+			v[n].path = column_strdup(st, 3);
+			if (!v[n].path) {
+				r = -ENOMEM;
+				goto fail;
+			}
+		}
 		n++;
 	}
-	if (rc != SQLITE_DONE)
-		return store_fail(s, rc, "moves");
-	*ret = TAKE_PTR(v);
+	if (rc != SQLITE_DONE) {
+		r = store_fail(s, rc, "moves");
+		goto fail;
+	}
+	*ret = v;
 	*ret_n = n;
 	return 0;
+fail:
+	store_open_moves_free(v, n);
+	return r;
 }
 
 /* --- objects ----------------------------------------------------------------- */

@@ -63,8 +63,9 @@ int store_policy_get(Store *s, const char *pool, char ***ret_keys, char ***ret_v
  * the database was deleted.
  */
 int store_move_next_seq(Store *s, const char *pool, uint64_t *ret);
-int store_move_begin(Store *s, const char *pool, const char *oid, uint64_t seq, int from_tier,
-		     int to_tier, uint64_t size);
+/* @path: the file's path relative to the mountpoint, or NULL. */
+int store_move_begin(Store *s, const char *pool, const char *oid, const char *path, uint64_t seq,
+		     int from_tier, int to_tier, uint64_t size);
 /* @final sets the finish time; @error may be NULL. */
 int store_move_update(Store *s, const char *pool, uint64_t seq, const char *state, int final,
 		      const char *error);
@@ -76,10 +77,16 @@ struct store_open_move {
 	char oid[33];		/* hex */
 	uint64_t seq;
 	int to_tier;
+	uint64_t size;
+	char *path;		/* relative to the mountpoint; NULL if not logged */
 };
 
-/* The moves of @pool that never finished (a crash, a kill -9), oldest first. */
+/*
+ * The moves of @pool that never finished (a crash, a kill -9), oldest
+ * first; free with store_open_moves_free().
+ */
 int store_move_list_open(Store *s, const char *pool, struct store_open_move **ret, size_t *ret_n);
+void store_open_moves_free(struct store_open_move *v, size_t n);
 
 int store_object_set_heat(Store *s, const char *pool, const char *oid, double heat,
 			  uint64_t heat_ts);

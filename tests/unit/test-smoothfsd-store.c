@@ -106,7 +106,9 @@ static const char schema_v1[] =
 	"   '/etc/systemd/system/mnt-smoothfs-tank.mount', '/srv/a\n/srv/b');"
 	"INSERT INTO objects (oid, pool, heat, heat_ts) VALUES ('0a', 'tank', 42.0, 9);"
 	"INSERT INTO moves (pool, oid, seq, from_tier, to_tier, state, size, finished_usec)"
-	"  VALUES ('tank', '0a', 5, 1, 0, 'done', 4096, 10);";
+	"  VALUES ('tank', '0a', 5, 1, 0, 'done', 4096, 10);"
+	"INSERT INTO moves (pool, oid, seq, from_tier, to_tier, state, size)"
+	"  VALUES ('tank', '0b', 6, 0, 1, 'planned', 7);";
 
 static void test_migrate_from_v1(void **state)
 {
@@ -136,7 +138,20 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(c.completed, 1);
 	assert_int_equal(c.bytes, 4096);
 	assert_int_equal(store_move_next_seq(s, "tank", &seq), 0);
-	assert_true(seq > 5);
+	assert_true(seq > 6);
+	{
+		struct store_open_move *om = NULL;
+		size_t n_open = 0;
+
+		/* version 3's path: none for a move logged before it */
+		assert_int_equal(store_move_list_open(s, "tank", &om, &n_open), 0);
+		assert_int_equal(n_open, 1);
+		assert_string_equal(om[0].oid, "0b");
+		assert_int_equal(om[0].to_tier, 1);
+		assert_int_equal(om[0].size, 7);
+		assert_null(om[0].path);
+		store_open_moves_free(om, n_open);
+	}
 	/* version 2's additions work on the migrated data */
 	assert_int_equal(store_object_set_pin(s, "tank", "0a", "f", "pin_hot"), 0);
 	assert_int_equal(store_pool_add_spill(s, "tank"), 0);
@@ -213,17 +228,21 @@ static void test_pools_policy_moves(void **state)
 
 	assert_int_equal(store_move_next_seq(s, "tank", &seq), 0);
 	assert_true(seq >= now_usec(CLOCK_REALTIME) - 60000000ULL);
-	assert_int_equal(store_move_begin(s, "tank", "0a", seq, 1, 0, 100), 0);
+	assert_int_equal(store_move_begin(s, "tank", "0a", "dir/a b", seq, 1, 0, 100), 0);
 	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
 	assert_int_equal(open_n, 1);
 	{
-		_cleanup_free_ struct store_open_move *om = NULL;
+		struct store_open_move *om = NULL;
 		size_t n_open = 0;
 
 		assert_int_equal(store_move_list_open(s, "tank", &om, &n_open), 0);
 		assert_int_equal(n_open, 1);
 		assert_string_equal(om[0].oid, "0a");
 		assert_int_equal(om[0].seq, seq);
+		assert_int_equal(om[0].to_tier, 0);
+		assert_int_equal(om[0].size, 100);
+		assert_string_equal(om[0].path, "dir/a b");
+		store_open_moves_free(om, n_open);
 	}
 	assert_int_equal(store_move_update(s, "tank", seq, "copying", 0, NULL), 0);
 	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
@@ -231,9 +250,9 @@ static void test_pools_policy_moves(void **state)
 	assert_int_equal(store_move_update(s, "tank", seq, "done", 1, NULL), 0);
 	assert_int_equal(store_move_next_seq(s, "tank", &seq2), 0);
 	assert_true(seq2 > seq);
-	assert_int_equal(store_move_begin(s, "tank", "0b", seq2, 0, 1, 7), 0);
+	assert_int_equal(store_move_begin(s, "tank", "0b", NULL, seq2, 0, 1, 7), 0);
 	assert_int_equal(store_move_update(s, "tank", seq2, "failed", 1, "ESTALE"), 0);
-	assert_int_equal(store_move_begin(s, "tank", "0c", seq2 + 1, 0, 1, 9), 0);
+	assert_int_equal(store_move_begin(s, "tank", "0c", "c", seq2 + 1, 0, 1, 9), 0);
 	assert_int_equal(store_move_update(s, "tank", seq2 + 1, "aborted", 1, "restart"), 0);
 	store_close(s);
 
