@@ -53,7 +53,7 @@ VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	torture torture-soak \
-	dkms-check demo bench bench-move deb deb-built installed-check install install-lib install-dkms clean
+	dkms-check demo bench bench-move bench-dbus deb deb-built installed-check install install-lib install-dkms clean
 
 all: module lib daemon
 
@@ -335,6 +335,7 @@ bench:
 	@$(MAKE) --no-print-directory $(B)/bench/metabench
 	BENCH_KVER=$(BENCH_KVER) bench/run
 	@$(MAKE) --no-print-directory bench-move
+	@$(MAKE) --no-print-directory bench-dbus
 
 # Movement (bench/run-move): the mover against cp, the writer's pause at
 # cutover, foreground I/O next to moves.  movebench links the library's
@@ -347,6 +348,17 @@ bench-move:
 	@$(MAKE) --no-print-directory module KVER=$(BENCH_KVER)
 	@$(MAKE) --no-print-directory $(B)/bench/metabench $(B)/bench/movebench
 	BENCH_KVER=$(BENCH_KVER) bench/run-move
+
+# The D-Bus API (bench/run-dbus): call rates with 100 pools, CreatePool
+# and Destroy against systemd-mount, with systemd as PID 1.
+$(B)/bench/dbusbench: bench/prog/dbusbench.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(shell pkg-config --libs libsystemd)
+
+bench-dbus:
+	@$(MAKE) --no-print-directory module daemon KVER=$(BENCH_KVER)
+	@$(MAKE) --no-print-directory $(B)/bench/dbusbench
+	BENCH_KVER=$(BENCH_KVER) bench/run-dbus
 
 # --- packaging and installation --------------------------------------------
 # The packages, the .buildinfo and the .changes go to $(B)/deb (not to the
