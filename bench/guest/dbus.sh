@@ -65,6 +65,18 @@ unit_start() {
 unit_stop() {
 	systemctl disable --now --quiet $unit && rm /etc/systemd/system/$unit && systemctl daemon-reload
 }
+# timed_pair UP DOWN WHERE UP_MS DOWN_MS: run UP, which must mount WHERE,
+# then DOWN, appending each one's milliseconds to its file.
+timed_pair() {
+	local t
+	t=$(date +%s%N)
+	"$1" || return 1
+	ms "$t" >>"$4"
+	mountpoint -q "$3" || { echo "# $1 did not mount $3"; return 1; }
+	t=$(date +%s%N)
+	"$2" || return 1
+	ms "$t" >>"$5"
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for ((round = 1; round <= BENCH_ROUNDS; round++)); do
@@ -80,22 +92,11 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 	: >/run/c.create >/run/c.destroy >/run/c.start >/run/c.stop
 	for ((j = 0; j < CREATE_N; j++)); do
 		for side in $([ $(((round + j) % 2)) = 0 ] && echo "dbus unit" || echo "unit dbus"); do
-			t=$(date +%s%N)
 			if [ "$side" = dbus ]; then
-				create_pool || { bad=1; break 2; }
-				ms "$t" >>/run/c.create
-				mountpoint -q /mnt/bench/cbench || { echo "# CreatePool did not mount"; bad=1; }
-				t=$(date +%s%N)
-				destroy_pool || { bad=1; break 2; }
-				ms "$t" >>/run/c.destroy
+				timed_pair create_pool destroy_pool /mnt/bench/cbench /run/c.create /run/c.destroy
 			else
-				unit_start || { bad=1; break 2; }
-				ms "$t" >>/run/c.start
-				mountpoint -q /mnt/bench/ubench || { echo "# the unit did not mount"; bad=1; }
-				t=$(date +%s%N)
-				unit_stop || { bad=1; break 2; }
-				ms "$t" >>/run/c.stop
-			fi
+				timed_pair unit_start unit_stop /mnt/bench/ubench /run/c.start /run/c.stop
+			fi || { bad=1; break 2; }
 		done
 	done
 	echo "# bench: $round create-pool $(median </run/c.create)"
