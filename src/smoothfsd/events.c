@@ -11,79 +11,11 @@
 #include "engine.h"
 #include "events.h"
 #include "log.h"
+#include "mount-table.h"
 #include "pool-object.h"
 
 /* Events handled per wakeup before yielding to the bus (no starvation). */
 #define EVENTS_PER_WAKEUP 256
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-int mountinfo_find_pool(const char *mountinfo, const smoothfs_uuid_t *uuid, char **ret)
-{
-	char want[SMOOTHFS_UUID_STRING_MAX + 5];
-	char u[SMOOTHFS_UUID_STRING_MAX];
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int r = -ENOENT;
-
-	smoothfs_uuid_to_string(uuid, u);
-	snprintf(want, sizeof(want), "uuid=%s", u);
-	f = fopen(mountinfo ? mountinfo : "/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char *fields[6], *sep, *opts, *save = NULL, *tok;
-		size_t n = 0;
-
-		line[strcspn(line, "\n")] = '\0';
-		sep = strstr(line, " - ");
-		if (!sep)
-			continue;
-		*sep = '\0';
-		for (tok = strtok_r(line, " ", &save); tok && n < ELEMENTSOF(fields);
-		     tok = strtok_r(NULL, " ", &save))
-			fields[n++] = tok;
-		if (n < 5)
-			continue;
-		/* after " - ": fstype source superoptions */
-		save = NULL;
-		tok = strtok_r(sep + 3, " ", &save);
-		if (!tok || strcmp(tok, SMOOTHFS_FS_TYPE) != 0)
-			continue;
-		if (!strtok_r(NULL, " ", &save))
-			continue;
-		opts = strtok_r(NULL, " ", &save);
-		if (!opts)
-			continue;
-		for (tok = strtok_r(opts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (strcasecmp(tok, want) == 0) {
-				unescape(fields[4]);
-				*ret = strdup(fields[4]);
-				r = *ret ? 0 : -ENOMEM;
-				goto out;
-			}
-		}
-	}
-out:
-	fclose(f);
-	return r;
-}
 
 /*
  * The unit smoothfsd would have written for a pool mounted at
@@ -124,16 +56,36 @@ static void pool_set_mountpoint(Pool *p, char *mountpoint)
 	engine_pool_state_changed(p->manager, p);
 }
 
-bool pool_refresh_mountpoint(Pool *p)
+/* Takes @p's mountpoint from @t; false when @p is not in it. */
+static bool pool_refresh_mountpoint_from(Pool *p, const MountTable *t)
 {
-	char *mountpoint = NULL;
+	const char *mountpoint;
+	char *copy;
 
 	if (p->state == POOL_UNMOUNTED)
 		return false;
-	if (mountinfo_find_pool(p->manager->config.mountinfo, &p->uuid, &mountpoint) < 0)
+	mountpoint = mount_table_find(t, &p->uuid);
+	if (!mountpoint)
 		return false;
-	pool_set_mountpoint(p, mountpoint);
+	copy = strdup(mountpoint);
+	if (!copy)
+		return false;
+	pool_set_mountpoint(p, copy);
 	return true;
+}
+
+bool pool_refresh_mountpoint(Pool *p)
+{
+	MountTable *t = NULL;
+	bool found;
+
+	if (p->state == POOL_UNMOUNTED)
+		return false;
+	if (mount_table_read(p->manager->config.mountinfo, &t) < 0)
+		return false;
+	found = pool_refresh_mountpoint_from(p, t);
+	mount_table_free(t);
+	return found;
 }
 
 /* A pool the kernel reports: update ours, or add one mounted by hand. */
@@ -442,9 +394,17 @@ static int on_event_io(sd_event_source *s, int fd, uint32_t revents, void *userd
 static int on_mountinfo(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Manager *m = userdata;
+	MountTable *t = NULL;
+	int r;
 
+	r = mount_table_read(m->config.mountinfo, &t);
+	if (r < 0) {
+		log_warning_errno(r, "cannot read the mount table: %m");
+		return 0;
+	}
 	for (Pool *p = m->pools; p; p = p->next)
-		(void)pool_refresh_mountpoint(p);
+		(void)pool_refresh_mountpoint_from(p, t);
+	mount_table_free(t);
 	return 0;
 }
 

@@ -23,12 +23,6 @@ int events_resync(Manager *m);
 void events_dispatch(Manager *m, const struct smoothfs_event *ev);
 
 /*
- * The mountpoint of the smoothfs mount of @uuid in a mountinfo file
- * (NULL: /proc/self/mountinfo); -ENOENT when it is not mounted.
- */
-int mountinfo_find_pool(const char *mountinfo, const smoothfs_uuid_t *uuid, char **ret);
-
-/*
  * Looks @p up in the mount table and takes the mountpoint found; false
  * when it is not there (not mounted, or not attached yet).
  */

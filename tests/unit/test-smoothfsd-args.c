@@ -23,6 +23,7 @@
 #include "caller.h"
 #include "errors.h"
 #include "events.h"
+#include "mount-table.h"
 #include "options.h"
 #include "policy.h"
 #include "pool-object.h"
@@ -483,6 +484,52 @@ static void test_mountinfo(void **state)
 	assert_string_equal(mp, "/mnt/my pool");
 	free(mp);
 	assert_int_equal(mountinfo_find_pool(path, &other, &mp), -ENOENT);
+	assert_int_equal(mountinfo_find_pool("/nonexistent/mountinfo", &u, &mp), -ENOENT);
+}
+
+/* One read of the table serves every pool; a bind mount keeps the first. */
+static void test_mount_table(void **state)
+{
+	smoothfs_uuid_t u1, u2, u3;
+	MountTable *t = NULL;
+	char path[300];
+	FILE *f;
+
+	assert_int_equal(smoothfs_uuid_from_string("6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01", &u1), 0);
+	assert_int_equal(smoothfs_uuid_from_string("6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e02", &u2), 0);
+	assert_int_equal(smoothfs_uuid_from_string("6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e03", &u3), 0);
+	snprintf(path, sizeof(path), "%s/mountinfo-table", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+		"40 22 0:50 / /srv/a rw - smoothfs none rw,pool=a,"
+		"uuid=6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01\n"
+		"41 22 0:51 / /srv/b rw - smoothfs none rw,uuid=6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e02,"
+		"pool=b\n"
+		"42 22 0:50 /sub /srv/a-bind rw - smoothfs none rw,pool=a,"
+		"uuid=6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01\n"
+		/* not smoothfs, however it is spelt */
+		"43 22 0:52 / /srv/c rw - ext4 /dev/sdb uuid=6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e03\n"
+		"44 22 0:53 / /srv/d rw - smoothfs none rw,pool=d,uuid=not-a-uuid\n"
+		"45 22 0:54 / /srv/e rw - smoothfs none rw,pool=e\n"
+		"46 22 /srv/f - smoothfs none rw,uuid=6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e03\n"
+		"47 22 0:56 / /srv/g rw - smoothfs\n");
+	fclose(f);
+	assert_int_equal(mount_table_read(path, &t), 0);
+	assert_int_equal(t->n, 2);
+	assert_string_equal(mount_table_find(t, &u1), "/srv/a");
+	assert_string_equal(mount_table_find(t, &u2), "/srv/b");
+	assert_null(mount_table_find(t, &u3));
+	mount_table_free(t);
+
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(mount_table_read(path, &t), 0);
+	assert_int_equal(t->n, 0);
+	assert_null(mount_table_find(t, &u1));
+	mount_table_free(t);
+	assert_null(mount_table_free(NULL));
 }
 
 static void test_events(void **state)
@@ -618,6 +665,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_paths, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_paths_as_caller, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_mountinfo, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_mount_table, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_events, dir_setup, dir_teardown),
 	};
 
