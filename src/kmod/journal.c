@@ -13,6 +13,11 @@
  * with its own CRC32C, so a torn or corrupt record is recognised and
  * skipped on its own; the layout is in docs/architecture.md.
  *
+ * Commits group: a record is appended under j->lock and made durable
+ * outside it, and one fsync covers every record appended before it
+ * started, so concurrent cutovers share their journal flushes instead of
+ * queueing one flush each behind the lock.
+ *
  * A DONE record is not fsync'd: replaying a finished move does nothing
  * (the staged file is gone, the source is gone or is another object), and
  * the fsync of any later COMMIT, or of the truncation, makes it durable
@@ -74,6 +79,13 @@ struct smoothfs_journal {
 	struct mutex lock;		/* appends, truncation and the open set */
 	struct file *file;
 	loff_t end;			/* where the next record goes */
+	/*
+	 * Records appended since the mount, and how many of them an fsync
+	 * has covered: counts, not offsets, as truncation rewinds @end.
+	 */
+	u64 appended;			/* under @lock */
+	struct mutex sync_lock;		/* one journal fsync at a time */
+	u64 durable;			/* under @sync_lock */
 	/* Recovery left work undone: keep the records until the next mount. */
 	bool keep;
 	unsigned int nopen;
@@ -163,7 +175,34 @@ static int smoothfs_journal_append(struct smoothfs_journal *j, u8 type, u64 seq,
 	if (n != sizeof(*rec))
 		return -EIO;	/* the next record overwrites the torn one */
 	j->end = pos;
+	j->appended++;
 	return 0;
+}
+
+/*
+ * Make the first @upto appended records durable.  Whoever holds sync_lock
+ * flushes everything appended before its fsync began, so a waiter finds
+ * its record covered more often than not and returns without a flush of
+ * its own.  Caller holds the creds, not j->lock.
+ */
+static int smoothfs_journal_sync(struct smoothfs_sb_info *sbi, u64 upto)
+{
+	struct smoothfs_journal *j = sbi->journal;
+	u64 target;
+	int err = 0;
+
+	mutex_lock(&j->sync_lock);
+	if (j->durable < upto) {
+		mutex_lock(&j->lock);
+		target = j->appended;
+		mutex_unlock(&j->lock);
+		err = vfs_fsync(j->file, 0);
+		atomic64_inc(&sbi->stats.journal_flushes);
+		if (!err)
+			j->durable = target;
+	}
+	mutex_unlock(&j->sync_lock);
+	return err;
 }
 
 /* Empty the journal: every transaction in it is closed. */
@@ -191,7 +230,9 @@ static struct smoothfs_journal_open *smoothfs_journal_find(struct smoothfs_journ
 int smoothfs_journal_commit(struct smoothfs_sb_info *sbi, const struct smoothfs_journal_rec *rec)
 {
 	struct smoothfs_journal *j = sbi->journal;
+	struct smoothfs_journal_open *o;
 	const struct cred *old_cred;
+	u64 upto = 0;
 	size_t len;
 	int err;
 
@@ -204,28 +245,39 @@ int smoothfs_journal_commit(struct smoothfs_sb_info *sbi, const struct smoothfs_
 	    rec->src_tier == rec->dst_tier || !smoothfs_journal_path_ok(rec->rel_path, len))
 		return -EINVAL;
 
-	mutex_lock(&j->lock);
-	if (smoothfs_journal_find(j, rec->seq)) {
-		err = -EEXIST;
-		goto out;
-	}
-	if (j->nopen == SMOOTHFS_JOURNAL_MAX_OPEN) {
-		err = -EBUSY;
-		goto out;
-	}
 	old_cred = override_creds(sbi->creator_cred);
-	err = smoothfs_journal_append(j, SMOOTHFS_JREC_COMMIT, rec->seq, rec->oid,
-				      rec->src_tier, rec->dst_tier, rec->rel_path, len);
-	if (!err)
-		err = vfs_fsync(j->file, 0);
-	revert_creds(old_cred);
+	mutex_lock(&j->lock);
+	if (smoothfs_journal_find(j, rec->seq))
+		err = -EEXIST;
+	else if (j->nopen == SMOOTHFS_JOURNAL_MAX_OPEN)
+		err = -EBUSY;
+	else
+		err = smoothfs_journal_append(j, SMOOTHFS_JREC_COMMIT, rec->seq, rec->oid,
+					      rec->src_tier, rec->dst_tier, rec->rel_path, len);
+	/*
+	 * Open from its append on: the journal is not truncated under a
+	 * record that is still on its way to the disk.
+	 */
 	if (!err) {
 		j->open[j->nopen].seq = rec->seq;
 		memcpy(j->open[j->nopen].oid, rec->oid, SMOOTHFS_OID_LEN);
 		j->nopen++;
+		upto = j->appended;
 	}
-out:
 	mutex_unlock(&j->lock);
+	if (!err) {
+		err = smoothfs_journal_sync(sbi, upto);
+		if (!err)
+			atomic64_inc(&sbi->stats.journal_commits);
+		if (err) {
+			/* Not committed: the caller fails the move. */
+			mutex_lock(&j->lock);
+			o = smoothfs_journal_find(j, rec->seq);
+			*o = j->open[--j->nopen];
+			mutex_unlock(&j->lock);
+		}
+	}
+	revert_creds(old_cred);
 	return err;
 }
 
@@ -235,6 +287,7 @@ int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq, bool sync)
 	struct smoothfs_journal_open *o;
 	const struct cred *old_cred;
 	int err, terr = 0;
+	u64 upto;
 
 	if (!j)
 		return -ENODEV;
@@ -246,13 +299,15 @@ int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq, bool sync)
 	}
 	old_cred = override_creds(sbi->creator_cred);
 	err = smoothfs_journal_append(j, SMOOTHFS_JREC_DONE, seq, o->oid, 0, 0, "", 0);
-	if (!err && sync)
-		err = vfs_fsync(j->file, 0);
+	upto = j->appended;
 	*o = j->open[--j->nopen];
 	if (!j->nopen && !j->keep)
 		terr = smoothfs_journal_truncate(j);
-	revert_creds(old_cred);
 	mutex_unlock(&j->lock);
+	/* Durable as a DONE record or, truncated, as no record at all. */
+	if (!err && sync)
+		err = smoothfs_journal_sync(sbi, upto);
+	revert_creds(old_cred);
 	if (terr)
 		pr_warn_ratelimited("pool %s: cannot empty the journal (error %d)\n",
 				    sbi->pool, terr);
@@ -881,6 +936,7 @@ int smoothfs_journal_open(struct smoothfs_sb_info *sbi)
 		return -ENOMEM;
 	}
 	mutex_init(&j->lock);
+	mutex_init(&j->sync_lock);
 	r->sbi = sbi;
 	r->j = j;
 

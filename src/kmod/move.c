@@ -22,10 +22,14 @@
  * in flight; holding it also keeps the file's names still (vfs_rename,
  * vfs_unlink and vfs_link lock the victim inode).
  *
+ * Commands run in parallel (the family has parallel_ops): two moves of
+ * different files overlap everywhere but in the journal's append.
+ *
  * Lock order: the smoothfs inode lock, then the lower directories
  * (materialize_lock, lock_rename on the destination tier), then the
- * journal's own locks; si->move.lock (a spinlock) is innermost and only
- * guards the fields of struct smoothfs_move and the switch of si->lower.
+ * journal's own locks; sbi->moves.lock, then si->move.lock (spinlocks)
+ * are innermost; the latter only guards the fields of struct
+ * smoothfs_move and the switch of si->lower.
  *
  * Open files hold the lower file opened at open time; struct
  * smoothfs_file remembers the generation it was opened at, and the next
@@ -60,6 +64,7 @@ MODULE_PARM_DESC(cutover_timeout_ms,
 void smoothfs_moves_init(struct smoothfs_sb_info *sbi)
 {
 	spin_lock_init(&sbi->moves.lock);
+	mutex_init(&sbi->moves.tier_admin);
 	sbi->moves.reconcile_gen = 1;
 }
 
@@ -132,6 +137,7 @@ void smoothfs_move_inspect(struct inode *inode, struct smoothfs_move_info *mi)
 
 	spin_lock(&mv->lock);
 	mi->state = mv->state;
+	mi->tier = si->tier;
 	mi->dest = mv->state == SMOOTHFS_MS_PLACED ? si->tier : mv->dest;
 	mi->generation = mv->generation;
 	mi->seq = mv->seq;
@@ -391,18 +397,14 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 		return -EBUSY;
 	}
 	pin = READ_ONCE(si->pin);
+	/* Under the pool's lock too: no plan is accepted once Quiesce set it. */
 	spin_lock(&sbi->moves.lock);
+	spin_lock(&mv->lock);
+	lower_inode = d_inode(si->lower.dentry);
 	if (sbi->moves.quiesced) {
 		NL_SET_ERR_MSG(extack, "the pool is quiesced");
 		err = -EAGAIN;
-	}
-	spin_unlock(&sbi->moves.lock);
-	if (err)
-		return err;
-
-	spin_lock(&mv->lock);
-	lower_inode = d_inode(si->lower.dentry);
-	if (mv->state != SMOOTHFS_MS_PLACED) {
+	} else if (mv->state != SMOOTHFS_MS_PLACED) {
 		NL_SET_ERR_MSG(extack, "the file is not placed: a move is open");
 		err = -EBUSY;
 	} else if (READ_ONCE(sbi->tiers[dest].offline) ||
@@ -435,6 +437,7 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 		mv->revoked_gen = 0;
 	}
 	spin_unlock(&mv->lock);
+	spin_unlock(&sbi->moves.lock);
 	if (!err)
 		smoothfs_event_move_state(sbi, si->oid, SMOOTHFS_MS_PLAN_ACCEPTED, seq);
 	return err;
@@ -1107,10 +1110,15 @@ int smoothfs_nl_tier_down(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	err = smoothfs_nl_tier(info, sbi, &tier);
-	if (!err && !READ_ONCE(sbi->tiers[tier].offline)) {
+	if (err)
+		goto out;
+	mutex_lock(&sbi->moves.tier_admin);
+	if (!READ_ONCE(sbi->tiers[tier].offline)) {
 		WRITE_ONCE(sbi->tiers[tier].offline, true);
 		pr_warn("%s: tier %u (%s) is offline\n", sbi->pool, tier, sbi->tiers[tier].path);
 	}
+	mutex_unlock(&sbi->moves.tier_admin);
+out:
 	smoothfs_pool_put(sbi);
 	return err;
 }
@@ -1135,6 +1143,8 @@ int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	t = &sbi->tiers[tier];
+	/* A TierDown that comes while the probe runs is not undone by it. */
+	mutex_lock(&sbi->moves.tier_admin);
 	err = smoothfs_tier_probe(sbi, tier);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "the tier does not answer");
@@ -1146,6 +1156,7 @@ int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(t->space_checked, 0);
 		pr_info("%s: tier %u (%s) is back\n", sbi->pool, tier, t->path);
 	}
+	mutex_unlock(&sbi->moves.tier_admin);
 out:
 	smoothfs_pool_put(sbi);
 	return err;

@@ -98,7 +98,7 @@ static int smoothfs_nl_inspect(struct sk_buff *skb, struct genl_info *info)
 	hdr = genlmsg_put_reply(reply, info, &smoothfs_genl_family, 0, SMOOTHFS_CMD_INSPECT);
 	if (!hdr ||
 	    nla_put(reply, SMOOTHFS_ATTR_OBJECT_ID, SMOOTHFS_OID_LEN, si->oid) ||
-	    nla_put_u8(reply, SMOOTHFS_ATTR_CURRENT_TIER, si->tier) ||
+	    nla_put_u8(reply, SMOOTHFS_ATTR_CURRENT_TIER, mi.tier) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_INTENDED_TIER, mi.dest) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_MOVEMENT_STATE, mi.state) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_PIN_STATE, mi.pin) ||
@@ -107,7 +107,7 @@ static int smoothfs_nl_inspect(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(reply, SMOOTHFS_ATTR_WRITE_SEQ, mi.write_seq, SMOOTHFS_ATTR_PAD) ||
 	    nla_put_u8(reply, SMOOTHFS_ATTR_RANGE_STAGED, 0) ||
 	    (!IS_ERR(rel) && nla_put_string(reply, SMOOTHFS_ATTR_REL_PATH, rel)) ||
-	    nla_put_string(reply, SMOOTHFS_ATTR_TIER_PATH, sbi->tiers[si->tier].path))
+	    nla_put_string(reply, SMOOTHFS_ATTR_TIER_PATH, sbi->tiers[mi.tier].path))
 		goto out_free;
 	genlmsg_end(reply, hdr);
 	err = genlmsg_reply(reply, info);
@@ -161,6 +161,13 @@ static struct genl_family smoothfs_genl_family __ro_after_init = {
 	.version = SMOOTHFS_GENL_FAMILY_VERSION,
 	.maxattr = SMOOTHFS_ATTR_MAX,
 	.netnsok = false,
+	/*
+	 * Not under the global genl_mutex: a cutover waits for writers and
+	 * for the disks, and must neither stall every other genetlink
+	 * family on the host nor the pool's other moves.  Each handler
+	 * takes its own references and locks (move.c, pool.c).
+	 */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = smoothfs_genl_ops,
 	.n_ops = ARRAY_SIZE(smoothfs_genl_ops),

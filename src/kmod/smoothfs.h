@@ -43,6 +43,8 @@ struct smoothfs_stats {
 	atomic64_t spills;
 	atomic64_t moves;		/* completed cutovers */
 	atomic64_t cutover_waits;	/* cutovers that waited for a writer */
+	atomic64_t journal_commits;	/* durable COMMIT records */
+	atomic64_t journal_flushes;	/* fsyncs of the journal they took */
 	atomic64_t heat_records;	/* records multicast */
 	atomic64_t tier_faults;
 	atomic64_t tier_faults_suppressed;
@@ -54,6 +56,7 @@ struct smoothfs_pool_moves {
 	bool quiesced;			/* Quiesce until Reconcile */
 	unsigned int cutovers;		/* in flight; wait_var_event on it */
 	u32 reconcile_gen;		/* bumped by Reconcile: lifts revocations */
+	struct mutex tier_admin;	/* TierDown and Reprobe, one at a time */
 };
 
 struct smoothfs_sb_info {
@@ -291,7 +294,7 @@ struct file *smoothfs_file_lower(struct file *file);
 bool smoothfs_lower_current(struct file *file, struct file *lower);
 bool smoothfs_tier_offline(struct inode *inode);
 struct smoothfs_move_info {
-	u8 state, dest, pin;
+	u8 state, tier, dest, pin;
 	u32 generation;
 	u64 seq, write_seq;
 };

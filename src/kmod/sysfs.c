@@ -172,6 +172,8 @@ static struct smoothfs_counter_attr smoothfs_counters[] = {
 	SMOOTHFS_COUNTER_ATTR(spills, spills),
 	SMOOTHFS_COUNTER_ATTR(moves, moves),
 	SMOOTHFS_COUNTER_ATTR(cutover_waits, cutover_waits),
+	SMOOTHFS_COUNTER_ATTR(journal_commits, journal_commits),
+	SMOOTHFS_COUNTER_ATTR(journal_flushes, journal_flushes),
 	SMOOTHFS_COUNTER_ATTR(heat_records, heat_records),
 	SMOOTHFS_COUNTER_ATTR(tier_faults, tier_faults),
 	SMOOTHFS_COUNTER_ATTR(tier_faults_suppressed, tier_faults_suppressed),
@@ -192,8 +194,13 @@ static struct attribute *smoothfs_pool_attrs[] = {
 	&smoothfs_counters[4].attr.attr,
 	&smoothfs_counters[5].attr.attr,
 	&smoothfs_counters[6].attr.attr,
+	&smoothfs_counters[7].attr.attr,
+	&smoothfs_counters[8].attr.attr,
 	NULL,
 };
+
+/* Every counter listed above: the tiers, two settings, the counters, NULL. */
+static_assert(ARRAY_SIZE(smoothfs_pool_attrs) == 3 + ARRAY_SIZE(smoothfs_counters) + 1);
 ATTRIBUTE_GROUPS(smoothfs_pool);
 
 static void smoothfs_pool_kobj_release(struct kobject *kobj)
