@@ -6,6 +6,7 @@
 #   # bench-pause: ROUND CLASS n N p50 US p99 US max US
 #   # bench-moves: ROUND ROW OK FAILED
 #   # bench-profile: KIND files N total S STEP S ...
+#   # bench-journal: ROUND ROW commits N flushes N   (the journal's grouping)
 # Rows, per round, the two sides of each comparison run back to back in an
 # order that alternates between rounds, every timed phase from cold caches
 # (the pool and the disks unmounted and mounted again):
@@ -18,25 +19,28 @@
 #   cpf-big-* / cpf-small-*                     the same with the mover's own
 #       copy code and per-file durability (movebench copy-dir): copy, fsync
 #       the file, fsync the directory, next file
+#   move-small-par-* / cpf-small-par-*          the mover and that per-file
+#       copy, MOVE_JOBS files at once (the daemon's max_concurrent)
 #   fg-{read,write}-{idle,same,other}           MB/s of O_DIRECT 1 MiB I/O
 #       on a FG_MB file for FG_SECS: alone, while the same file is moved
 #       back and forth (tier 0 <-> 1), while another file is
 #
 # Environment (set by bench/run-move): BENCH_ROUNDS, MOVE_MB, MOVE_N,
-# MOVE_SMALL, PAUSE_N, FG_MB, FG_SECS, METABENCH, MOVEBENCH.
+# MOVE_SMALL, MOVE_JOBS, PAUSE_N, FG_MB, FG_SECS, METABENCH, MOVEBENCH.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-: "${BENCH_ROUNDS:=3}" "${MOVE_MB:=1024}" "${MOVE_N:=10000}" "${MOVE_SMALL:=4096}"
+: "${BENCH_ROUNDS:=3}" "${MOVE_MB:=1024}" "${MOVE_N:=10000}" "${MOVE_SMALL:=4096}" "${MOVE_JOBS:=4}"
 : "${PAUSE_N:=20}" "${FG_MB:=256}" "${FG_SECS:=10}"
 mnt=/mnt/mv
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b02
 opts="pool=mvbench,uuid=$uuid,tiers=/d0:/d1:/d2"
+sys=/sys/fs/smoothfs/$uuid
 fs=(ext4 xfs ext4)
 mb=$MOVEBENCH
 
 plan "$BENCH_ROUNDS"
 echo "# bench-info: kernel $(uname -r)"
-echo "# bench-info: rounds $BENCH_ROUNDS move_mb $MOVE_MB move_n $MOVE_N move_small $MOVE_SMALL pause_n $PAUSE_N fg_mb $FG_MB fg_secs $FG_SECS"
+echo "# bench-info: rounds $BENCH_ROUNDS move_mb $MOVE_MB move_n $MOVE_N move_small $MOVE_SMALL move_jobs $MOVE_JOBS pause_n $PAUSE_N fg_mb $FG_MB fg_secs $FG_SECS"
 echo "# bench-info: memory $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo) cpus $(nproc) coreutils $(cp --version | head -n 1 | awk '{print $NF}')"
 
 load_smoothfs
@@ -103,12 +107,15 @@ cp_big() {	# DEST KIND
 	emit "cp-big-$2" "$(awk -v m="$MOVE_MB" -v e="$elapsed" 'BEGIN { printf "%.2f\n", m / e }')"
 	rm -rf /d0/cps "/d$1/cpd"
 }
-move_small() {	# DEST KIND
-	local out
+move_small() {	# DEST KIND [JOBS]
+	local out row=move-small-$2 c0 f0
+	[ "${3:-1}" = 1 ] || row=move-small-par-$2
 	mkdir -p "$mnt/s" && "$METABENCH" create "$mnt/s" "$MOVE_N" "$MOVE_SMALL" >/dev/null && cold || return 1
-	out=$("$mb" move-dir "$mnt/s" "$1" "$seq") || return 1
+	c0=$(cat "$sys/journal_commits") f0=$(cat "$sys/journal_flushes")
+	out=$("$mb" move-dir "$mnt/s" "$1" "$seq" "${3:-1}") || return 1
+	echo "# bench-journal: $round $row commits $(($(cat "$sys/journal_commits") - c0)) flushes $(($(cat "$sys/journal_flushes") - f0))"
 	seq=$((seq + MOVE_N + 1))
-	emit "move-small-$2" "$(awk -v o="$out" 'BEGIN { split(o, a, " "); printf "%.0f\n", a[2] * 60 / a[1] }')"
+	emit "$row" "$(awk -v o="$out" 'BEGIN { split(o, a, " "); printf "%.0f\n", a[2] * 60 / a[1] }')"
 	rm -rf "$mnt/s"
 }
 cp_small() {	# DEST KIND
@@ -128,12 +135,13 @@ cpf_big() {	# DEST KIND
 	emit "cpf-big-$2" "$(awk -v m="$MOVE_MB" -v o="$out" 'BEGIN { split(o, a, " "); printf "%.2f\n", m / a[1] }')"
 	rm -rf /d0/cps "/d$1/cpd"
 }
-cpf_small() {	# DEST KIND
-	local out
+cpf_small() {	# DEST KIND [JOBS]
+	local out row=cpf-small-$2
+	[ "${3:-1}" = 1 ] || row=cpf-small-par-$2
 	mkdir -p /d0/cps/s "/d$1/cpd" && "$METABENCH" create /d0/cps/s "$MOVE_N" "$MOVE_SMALL" >/dev/null &&
 		cold || return 1
-	out=$("$mb" copy-dir /d0/cps/s "/d$1/cpd") || return 1
-	emit "cpf-small-$2" "$(awk -v o="$out" 'BEGIN { split(o, a, " "); printf "%.0f\n", a[2] * 60 / a[1] }')"
+	out=$("$mb" copy-dir /d0/cps/s "/d$1/cpd" "${3:-1}") || return 1
+	emit "$row" "$(awk -v o="$out" 'BEGIN { split(o, a, " "); printf "%.0f\n", a[2] * 60 / a[1] }')"
 	rm -rf /d0/cps "/d$1/cpd"
 }
 # A file back on tier 0 whatever the mover left it on.
@@ -164,9 +172,11 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
 		if (((round + dest) % 2)); then
 			move_big $dest "$kind" && cp_big $dest "$kind" && cpf_big $dest "$kind" || bad=1
 			cpf_small $dest "$kind" && cp_small $dest "$kind" && move_small $dest "$kind" || bad=1
+			move_small $dest "$kind" "$MOVE_JOBS" && cpf_small $dest "$kind" "$MOVE_JOBS" || bad=1
 		else
 			cpf_big $dest "$kind" && cp_big $dest "$kind" && move_big $dest "$kind" || bad=1
 			move_small $dest "$kind" && cp_small $dest "$kind" && cpf_small $dest "$kind" || bad=1
+			cpf_small $dest "$kind" "$MOVE_JOBS" && move_small $dest "$kind" "$MOVE_JOBS" || bad=1
 		fi
 	done
 

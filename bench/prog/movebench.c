@@ -5,12 +5,13 @@
  *
  *   movebench move DEST SEQ PATH...     smoothfs_move_path() each PATH to
  *        tier DEST (transaction sequences SEQ, SEQ+1, ...); prints seconds
- *   movebench move-dir DIR DEST SEQ     the same for every regular file in
- *        DIR (listed first, untimed); prints "seconds files"
- *   movebench copy-dir SRCDIR DSTDIR    the baseline with the mover's copy
- *        code: each file copied (data, owner, mode, xattrs, times), then
- *        fsync of the file and of DSTDIR, one file after the other;
- *        prints "seconds files"
+ *   movebench move-dir DIR DEST SEQ [JOBS]  the same for every regular
+ *        file in DIR (listed first, untimed), JOBS files at once (default
+ *        1; each thread with its own client); prints "seconds files"
+ *   movebench copy-dir SRCDIR DSTDIR [JOBS]  the baseline with the
+ *        mover's copy code: each file copied (data, owner, mode, xattrs,
+ *        times), then fsync of the file and of DSTDIR, JOBS files at once
+ *        (default 1); prints "seconds files"
  *   movebench profile DIR DEST SEQ      the mover's steps one by one for
  *        every file in DIR, each step timed: prints the total seconds per
  *        step (list-pools plan inspect open copy-data metadata fsync-file
@@ -143,31 +144,101 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
-/* smoothfs_move_path() over @paths with consecutive sequences; 0 or 1. */
-static int move_paths(char *const *paths, size_t n, uint8_t dest, uint64_t seq)
+/*
+ * Work on a list of files by JOBS threads at once, each taking the next
+ * file: the mover (each thread with its own client: a client is not
+ * thread-safe) or the per-file copy baseline.
+ */
+struct batch {
+	char *const *files;
+	size_t n;
+	atomic_size_t next;
+	atomic_int failed;
+	/* move: to tier @dest, file i with sequence @seq + i */
+	uint8_t dest;
+	uint64_t seq;
+	/* copy: into directory @dst_fd */
+	int dst_fd;
+};
+
+static void *move_worker(void *arg)
 {
+	struct batch *b = arg;
 	_cleanup_client_ smoothfs_client *c = NULL;
+	size_t i;
 	int r;
 
 	r = smoothfs_client_open(&c);
-	if (r < 0)
-		return die(NULL, "client", r);
-	for (size_t i = 0; i < n; i++) {
-		r = smoothfs_move_path(c, paths[i], dest, seq++, 0);
-		if (r < 0)
-			return die(c, paths[i], r);
+	if (r < 0) {
+		die(NULL, "client", r);
+		atomic_fetch_add(&b->failed, 1);
+		return NULL;
 	}
-	return 0;
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n && !atomic_load(&b->failed)) {
+		r = smoothfs_move_path(c, b->files[i], b->dest, b->seq + i, 0);
+		if (r < 0) {
+			die(c, b->files[i], r);
+			atomic_fetch_add(&b->failed, 1);
+		}
+	}
+	return NULL;
+}
+
+static void *copy_worker(void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+	int r;
+
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n && !atomic_load(&b->failed)) {
+		_cleanup_close_ int src = open(b->files[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+					       O_NOATIME);
+
+		r = src < 0 ? -errno : smoothfs__stage_file(src, b->dst_fd,
+							    strrchr(b->files[i], '/') + 1);
+		if (r < 0) {
+			die(NULL, b->files[i], r);
+			atomic_fetch_add(&b->failed, 1);
+		}
+	}
+	return NULL;
+}
+
+/* Runs @fn on @jobs threads over @b; 0 if every file went, 1 otherwise. */
+static int run_batch(struct batch *b, void *(*fn)(void *), unsigned int jobs)
+{
+	pthread_t t[64];
+	unsigned int k, started = 0;
+
+	if (jobs < 1 || jobs > 64) {
+		fprintf(stderr, "movebench: JOBS must be 1..64\n");
+		return 2;
+	}
+	for (k = 0; k < jobs; k++) {
+		if (pthread_create(&t[k], NULL, fn, b) != 0) {
+			atomic_fetch_add(&b->failed, 1);
+			break;
+		}
+		started++;
+	}
+	for (k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+	return atomic_load(&b->failed) ? 1 : 0;
 }
 
 static int cmd_move(int argc, char **argv)
 {
+	struct batch b = { 0 };
 	double t0 = now();
 	int rc;
 
 	if (argc < 3)
 		return 2;
-	rc = move_paths(argv + 2, (size_t)argc - 2, (uint8_t)num(argv[0]), num(argv[1]));
+	b.files = argv + 2;
+	b.n = (size_t)argc - 2;
+	b.dest = (uint8_t)num(argv[0]);
+	b.seq = num(argv[1]);
+	rc = run_batch(&b, move_worker, 1);
 	if (!rc)
 		printf("%.6f\n", now() - t0);
 	return rc;
@@ -175,18 +246,23 @@ static int cmd_move(int argc, char **argv)
 
 static int cmd_move_dir(int argc, char **argv)
 {
+	struct batch b = { 0 };
 	char **files = NULL;
 	size_t n = 0;
 	double t0;
 	int r, rc;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 2;
-	t0 = now();
 	r = list_dir(argv[0], &files, &n);
 	if (r < 0)
 		return die(NULL, argv[0], r);
-	rc = move_paths(files, n, (uint8_t)num(argv[1]), num(argv[2]));
+	b.files = files;
+	b.n = n;
+	b.dest = (uint8_t)num(argv[1]);
+	b.seq = num(argv[2]);
+	t0 = now();
+	rc = run_batch(&b, move_worker, argc == 4 ? (unsigned int)num(argv[3]) : 1);
 	if (!rc)
 		printf("%.6f %zu\n", now() - t0, n);
 	free_list(files, n);
@@ -196,33 +272,31 @@ static int cmd_move_dir(int argc, char **argv)
 /*
  * The baseline with the mover's own copy code and per-file durability:
  * each file of SRCDIR into DSTDIR (data, owner, mode, xattrs, times), its
- * fsync and the directory's fsync, one file after the other, as the
- * mover does it, but without the protocol (no plan, no cutover).
+ * fsync and the directory's fsync, as the mover does it, but without the
+ * protocol (no plan, no cutover); JOBS files at once.
  */
 static int cmd_copy_dir(int argc, char **argv)
 {
 	_cleanup_close_ int dst = -1;
+	struct batch b = { 0 };
 	char **files = NULL;
-	size_t n = 0, i;
+	size_t n = 0;
 	double t0;
-	int r, rc = 0;
+	int r, rc;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return 2;
-	t0 = now();
 	dst = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dst < 0)
 		return die(NULL, argv[1], -errno);
 	r = list_dir(argv[0], &files, &n);
 	if (r < 0)
 		return die(NULL, argv[0], r);
-	for (i = 0; i < n && !rc; i++) {
-		_cleanup_close_ int src = open(files[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
-
-		r = src < 0 ? -errno : smoothfs__stage_file(src, dst, strrchr(files[i], '/') + 1);
-		if (r < 0)
-			rc = die(NULL, files[i], r);
-	}
+	b.files = files;
+	b.n = n;
+	b.dst_fd = dst;
+	t0 = now();
+	rc = run_batch(&b, copy_worker, argc == 3 ? (unsigned int)num(argv[2]) : 1);
 	if (!rc)
 		printf("%.6f %zu\n", now() - t0, n);
 	free_list(files, n);
