@@ -296,11 +296,8 @@ static int move_one(struct worker *w, const struct planner_object *o,
 		return -ESTALE;	/* renamed or replaced since the scan */
 
 	smoothfs_oid_to_hex(&o->oid, hex);
-	r = store_move_next_seq(w->store, ep->pool_name, &seq);
-	if (r < 0)
-		return r;
-	r = store_move_begin(w->store, ep->pool_name, hex, rel, seq, mv->from, mv->to,
-			     mv->size_bytes);
+	r = store_move_begin(w->store, ep->pool_name, hex, rel, mv->from, mv->to, mv->size_bytes,
+			     &seq);
 	if (r < 0)
 		return r;
 	/*

@@ -571,10 +571,7 @@ static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 		from = ins.current_tier;
 		smoothfs_inspect_result_clear(&ins);
 	}
-	r = store_move_next_seq(m->store, p->name, &seq);
-	if (r < 0)
-		return smoothfs_error(e, r, "cannot allocate a move sequence");
-	r = store_move_begin(m->store, p->name, hex, rel, seq, from, tier, (uint64_t)st.st_size);
+	r = store_move_begin(m->store, p->name, hex, rel, from, tier, (uint64_t)st.st_size, &seq);
 	if (r < 0)
 		return smoothfs_error(e, r, "cannot log the move");
 	log_full(LOG_INFO, 0, p->name, hex, "move of %s to tier %u (seq %llu)", path, tier,

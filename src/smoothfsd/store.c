@@ -514,7 +514,8 @@ int store_policy_get(Store *s, const char *pool, char ***ret_keys, char ***ret_v
 
 /* --- moves ----------------------------------------------------------------- */
 
-int store_move_next_seq(Store *s, const char *pool, uint64_t *ret)
+/* The next sequence of @pool; inside the caller's write transaction. */
+static int next_seq(Store *s, const char *pool, uint64_t *ret)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	uint64_t seq, now;
@@ -532,8 +533,8 @@ int store_move_next_seq(Store *s, const char *pool, uint64_t *ret)
 	return 0;
 }
 
-int store_move_begin(Store *s, const char *pool, const char *oid, const char *path, uint64_t seq,
-		     int from_tier, int to_tier, uint64_t size)
+static int insert_move(Store *s, const char *pool, const char *oid, const char *path,
+		       uint64_t seq, int from_tier, int to_tier, uint64_t size)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r;
@@ -557,6 +558,32 @@ int store_move_begin(Store *s, const char *pool, const char *oid, const char *pa
 	else
 		sqlite3_bind_null(st, 8);
 	return step_done(s, st);
+}
+
+int store_move_begin(Store *s, const char *pool, const char *oid, const char *path,
+		     int from_tier, int to_tier, uint64_t size, uint64_t *ret_seq)
+{
+	uint64_t seq = 0;
+	int r;
+
+	/*
+	 * MAX(seq) is read and the row written under the database's write
+	 * lock: no other connection can read the same MAX in between.
+	 */
+	r = exec(s, "BEGIN IMMEDIATE");
+	if (r < 0)
+		return r;
+	r = next_seq(s, pool, &seq);
+	if (r >= 0)
+		r = insert_move(s, pool, oid, path, seq, from_tier, to_tier, size);
+	if (r >= 0)
+		r = exec(s, "COMMIT");
+	if (r < 0) {
+		(void)exec(s, "ROLLBACK");
+		return r;
+	}
+	*ret_seq = seq;
+	return 0;
 }
 
 int store_move_update(Store *s, const char *pool, uint64_t seq, const char *state, int final,

@@ -58,14 +58,16 @@ int store_policy_set(Store *s, const char *pool, char *const *keys, char *const 
 int store_policy_get(Store *s, const char *pool, char ***ret_keys, char ***ret_values);
 
 /*
- * A transaction sequence for a new move of @pool: larger than every one
- * logged and than the wall clock in microseconds, so it stays unique when
- * the database was deleted.
+ * Logs a new move of @pool (state "planned") under a new transaction
+ * sequence, *@ret_seq: larger than every one logged and than the wall
+ * clock in microseconds, so it stays unique when the database was
+ * deleted.  The sequence is chosen and the row written in one IMMEDIATE
+ * transaction, so callers on other connections (threads, processes) never
+ * get the same one.  @path: the file's path relative to the mountpoint,
+ * or NULL; @from_tier -1 when unknown.
  */
-int store_move_next_seq(Store *s, const char *pool, uint64_t *ret);
-/* @path: the file's path relative to the mountpoint, or NULL. */
-int store_move_begin(Store *s, const char *pool, const char *oid, const char *path, uint64_t seq,
-		     int from_tier, int to_tier, uint64_t size);
+int store_move_begin(Store *s, const char *pool, const char *oid, const char *path,
+		     int from_tier, int to_tier, uint64_t size, uint64_t *ret_seq);
 /* @final sets the finish time; @error may be NULL. */
 int store_move_update(Store *s, const char *pool, uint64_t seq, const char *state, int final,
 		      const char *error);

@@ -3,7 +3,8 @@
  * smoothfsd's SQLite store: a fresh database in WAL mode, migration of a
  * database written with schema version 1 (rows kept, new columns with
  * their defaults), refusal of a newer schema and of a file that is not a
- * database (both left untouched), reopening, and every table's helpers.
+ * database (both left untouched), reopening, every table's helpers, and
+ * move sequences unique across connections logging moves at once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,8 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -137,8 +140,6 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(store_move_counters(s, "tank", &c), 0);
 	assert_int_equal(c.completed, 1);
 	assert_int_equal(c.bytes, 4096);
-	assert_int_equal(store_move_next_seq(s, "tank", &seq), 0);
-	assert_true(seq > 6);
 	{
 		struct store_open_move *om = NULL;
 		size_t n_open = 0;
@@ -152,6 +153,8 @@ static void test_migrate_from_v1(void **state)
 		assert_null(om[0].path);
 		store_open_moves_free(om, n_open);
 	}
+	assert_int_equal(store_move_begin(s, "tank", "0c", "c", 0, 1, 3, &seq), 0);
+	assert_true(seq > 6);
 	/* version 2's additions work on the migrated data */
 	assert_int_equal(store_object_set_pin(s, "tank", "0a", "f", "pin_hot"), 0);
 	assert_int_equal(store_pool_add_spill(s, "tank"), 0);
@@ -216,7 +219,7 @@ static void test_pools_policy_moves(void **state)
 	_cleanup_strv_free_ char **k = NULL, **v = NULL;
 	struct store_pool *pools = NULL;
 	struct store_move_counters c;
-	uint64_t seq, seq2, open_n;
+	uint64_t seq, seq2, seq3, open_n;
 	Store *s = NULL;
 	size_t n = 0;
 
@@ -226,9 +229,8 @@ static void test_pools_policy_moves(void **state)
 	assert_int_equal(store_pool_save(s, &p), 0);	/* update, not a second row */
 	assert_int_equal(store_policy_set(s, "tank", keys, values, 2), 0);
 
-	assert_int_equal(store_move_next_seq(s, "tank", &seq), 0);
+	assert_int_equal(store_move_begin(s, "tank", "0a", "dir/a b", 1, 0, 100, &seq), 0);
 	assert_true(seq >= now_usec(CLOCK_REALTIME) - 60000000ULL);
-	assert_int_equal(store_move_begin(s, "tank", "0a", "dir/a b", seq, 1, 0, 100), 0);
 	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
 	assert_int_equal(open_n, 1);
 	{
@@ -248,12 +250,12 @@ static void test_pools_policy_moves(void **state)
 	assert_int_equal(store_move_open_count(s, "tank", &open_n), 0);
 	assert_int_equal(open_n, 1);
 	assert_int_equal(store_move_update(s, "tank", seq, "done", 1, NULL), 0);
-	assert_int_equal(store_move_next_seq(s, "tank", &seq2), 0);
+	assert_int_equal(store_move_begin(s, "tank", "0b", NULL, 0, 1, 7, &seq2), 0);
 	assert_true(seq2 > seq);
-	assert_int_equal(store_move_begin(s, "tank", "0b", NULL, seq2, 0, 1, 7), 0);
 	assert_int_equal(store_move_update(s, "tank", seq2, "failed", 1, "ESTALE"), 0);
-	assert_int_equal(store_move_begin(s, "tank", "0c", "c", seq2 + 1, 0, 1, 9), 0);
-	assert_int_equal(store_move_update(s, "tank", seq2 + 1, "aborted", 1, "restart"), 0);
+	assert_int_equal(store_move_begin(s, "tank", "0c", "c", 0, 1, 9, &seq3), 0);
+	assert_true(seq3 > seq2);
+	assert_int_equal(store_move_update(s, "tank", seq3, "aborted", 1, "restart"), 0);
 	store_close(s);
 
 	/* everything is there after reopening */
@@ -288,6 +290,79 @@ static void test_pools_policy_moves(void **state)
 	assert_int_equal(store_move_counters(s, "tank", &c), 0);
 	assert_int_equal(c.completed, 1);
 	store_close(s);
+}
+
+#define SEQ_THREADS 4
+#define SEQ_MOVES 50
+
+struct seq_thread {
+	pthread_barrier_t *start;
+	uint64_t seq[SEQ_MOVES];
+	int r;
+};
+
+/* One connection logging moves as fast as it can (no cmocka asserts off the main thread). */
+static void *seq_thread_main(void *arg)
+{
+	struct seq_thread *t = arg;
+	Store *s = NULL;
+
+	t->r = store_open(db, &s);
+	pthread_barrier_wait(t->start);
+	for (size_t i = 0; i < SEQ_MOVES && t->r >= 0; i++)
+		t->r = store_move_begin(s, "tank", "0a", "a", 1, 0, 1, &t->seq[i]);
+	store_close(s);
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Moves logged at once on separate connections (the engine's movers,
+ * Pool.Move on the event loop) never share a sequence.  A logged seq ahead
+ * of the clock makes MAX(seq) + 1 decide, as after many moves in one
+ * microsecond: a read of MAX apart from the insert would hand it out twice.
+ */
+static void test_move_seq_concurrent(void **state)
+{
+	static struct seq_thread t[SEQ_THREADS];
+	uint64_t all[SEQ_THREADS * SEQ_MOVES], ahead = now_usec(CLOCK_REALTIME) + 3600000000ULL;
+	pthread_t th[SEQ_THREADS];
+	pthread_barrier_t start;
+	char sql[200];
+	Store *s = NULL;
+
+	assert_int_equal(store_open(db, &s), 0);
+	store_close(s);
+	snprintf(sql, sizeof(sql), "INSERT INTO moves (pool, oid, seq, to_tier, state) "
+		 "VALUES ('tank', '00', %" PRIu64 ", 0, 'done')", ahead);
+	raw_exec(sql);
+	assert_int_equal(pthread_barrier_init(&start, NULL, SEQ_THREADS), 0);
+	for (size_t i = 0; i < SEQ_THREADS; i++) {
+		t[i] = (struct seq_thread){ .start = &start };
+		assert_int_equal(pthread_create(&th[i], NULL, seq_thread_main, &t[i]), 0);
+	}
+	for (size_t i = 0; i < SEQ_THREADS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&start);
+	for (size_t i = 0; i < SEQ_THREADS; i++) {
+		assert_int_equal(t[i].r, 0);
+		for (size_t k = 0; k < SEQ_MOVES; k++) {
+			/* increasing within one connection, beyond what was logged */
+			assert_true(t[i].seq[k] > (k ? t[i].seq[k - 1] : ahead));
+			all[i * SEQ_MOVES + k] = t[i].seq[k];
+		}
+	}
+	qsort(all, ELEMENTSOF(all), sizeof(all[0]), cmp_u64);
+	for (size_t k = 1; k < ELEMENTSOF(all); k++)
+		assert_true(all[k] > all[k - 1]);
+	assert_int_equal(raw_int("SELECT COUNT(DISTINCT seq) FROM moves WHERE pool = 'tank'"),
+			 SEQ_THREADS * SEQ_MOVES + 1);
 }
 
 /* A heat snapshot replaces the last one; pins outlive it; junk rows are skipped. */
@@ -410,6 +485,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pools_policy_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_uuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heat_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_move_seq_concurrent, setup, teardown),
 		cmocka_unit_test(test_stored_policy_checked),
 	};
 
