@@ -17,7 +17,10 @@
  * (room for @n): every move to a slower tier, then the rest, each phase in
  * plan order.  Returns the length of the first phase.  The second must not
  * start before the first is over: the planner counts on the room the
- * demotions free for the promotions.
+ * demotions free for the promotions.  (The reverse, a demotion counting on
+ * room a promotion frees on a slower tier, now waits for the second phase:
+ * that tier may pass its high watermark for a while, and a move that finds
+ * no room fails and is planned again.)
  */
 size_t dispatch_phases(const struct planner_move *moves, size_t n, size_t *order);
 

@@ -3,14 +3,18 @@
  * The movement engine of one pool: heat from the kernel's samples, and a
  * worker thread that, once per policy interval, catalogs the pool, plans
  * with planner.c and moves files with the library's mover at idle I/O
- * priority.
+ * priority, up to max_concurrent at once (dispatch.c): the plan's
+ * demotions first, then, once they are all over, the rest.
  *
  * Threads: the event loop owns the Pool and the bus; the worker owns its
- * own netlink client and database connection.  They share, under
- * engine_pool.lock, the heat table, the last catalog, the policy and the
- * counters the worker hands back (an eventfd wakes the event loop to
- * publish them).  A pool that goes away detaches its worker, which frees
- * the shared part when it exits: the event loop never waits for a move.
+ * own netlink client and database connection, and so does each helper
+ * thread it starts to run moves beside it for one phase of a plan.  They
+ * share, under engine_pool.lock, the heat table, the last catalog, the
+ * policy, the plan's next move and byte budget, and the counters the
+ * movers hand back (an eventfd wakes the event loop to publish them).  A
+ * pool that goes away detaches its worker, which joins its helpers and
+ * frees the shared part when it exits: the event loop never waits for a
+ * move.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include <time.h>
 
 #include "catalog.h"
+#include "dispatch.h"
 #include "engine.h"
 #include "heat.h"
 #include "log.h"
@@ -223,14 +228,33 @@ static int rescan(struct engine_pool *ep)
 	return 0;
 }
 
-/* --- the worker --------------------------------------------------------------- */
+/* --- the movers --------------------------------------------------------------- */
 
 struct worker {
 	struct engine_pool *ep;
 	smoothfs_client *client;
 	Store *store;
-	uint64_t started_ns;	/* for the byte rate */
-	uint64_t bytes;
+};
+
+/* One plan being run, shared by its movers. */
+struct plan_run {
+	struct engine_pool *ep;
+	const struct planner_plan *plan;
+	const struct planner_object *objects;
+	/* Set while no helper runs, read-only during a phase. */
+	const size_t *order;	/* the phase's moves: indices into plan->moves */
+	size_t n;
+	/* Under ep->lock. */
+	size_t next;		/* the next of order[] to hand out */
+	struct pacer pacer;	/* max_bytes_per_sec over all movers and phases */
+};
+
+/* A thread that runs moves: the worker itself, or a helper for one phase. */
+struct mover {
+	struct plan_run *run;
+	smoothfs_client *client;	/* its own: a client is not thread-safe */
+	Store *store;			/* its own: connections are not shared */
+	pthread_t thread;
 };
 
 static void notify(struct engine_pool *ep)
@@ -241,41 +265,48 @@ static void notify(struct engine_pool *ep)
 }
 
 /* The plan in progress is over: exit, disabled, or a new policy to plan with. */
+static bool stopping_locked(struct engine_pool *ep)
+{
+	return ep->stop || ep->wake || !ep->policy.enabled;
+}
+
 static bool stopping(struct engine_pool *ep)
 {
 	bool stop;
 
 	pthread_mutex_lock(&ep->lock);
-	stop = ep->stop || ep->wake || !ep->policy.enabled;
+	stop = stopping_locked(ep);
 	pthread_mutex_unlock(&ep->lock);
 	return stop;
 }
 
-/* Sleeps until the byte rate is back under the limit, or the worker must stop. */
-static void pace(struct worker *w, uint64_t max_bytes_per_sec)
+/* Moves yield the disks to everything else; the calling thread only. */
+static void idle_io_priority(void)
 {
-	uint64_t due_ns, now;
-	struct timespec until;
-
-	if (!max_bytes_per_sec)
-		return;
-	due_ns = w->started_ns + w->bytes / max_bytes_per_sec * 1000000000ULL +
-		 w->bytes % max_bytes_per_sec * 1000000000ULL / max_bytes_per_sec;
-	now = realtime_ns();
-	if (due_ns <= now)
-		return;
-	until.tv_sec = (time_t)(due_ns / 1000000000ULL);
-	until.tv_nsec = (long)(due_ns % 1000000000ULL);
-	pthread_mutex_lock(&w->ep->lock);
-	while (!w->ep->stop && pthread_cond_timedwait(&w->ep->cond, &w->ep->lock, &until) == 0)
-		;
-	pthread_mutex_unlock(&w->ep->lock);
+	(void)syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+		      IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0));
 }
 
-static int move_one(struct worker *w, const struct planner_object *o,
+/* Sleeps until @due_ns (CLOCK_REALTIME, 0: now); false if the plan ended meanwhile. */
+static bool pace(struct engine_pool *ep, uint64_t due_ns)
+{
+	struct timespec until = {
+		.tv_sec = (time_t)(due_ns / 1000000000ULL),
+		.tv_nsec = (long)(due_ns % 1000000000ULL),
+	};
+	bool over;
+
+	pthread_mutex_lock(&ep->lock);
+	while (!(over = stopping_locked(ep)) && realtime_ns() < due_ns)
+		(void)pthread_cond_timedwait(&ep->cond, &ep->lock, &until);
+	pthread_mutex_unlock(&ep->lock);
+	return !over;
+}
+
+static int move_one(struct mover *m, const struct planner_object *o,
 		    const struct planner_move *mv, const char *rel)
 {
-	struct engine_pool *ep = w->ep;
+	struct engine_pool *ep = m->run->ep;
 	char hex[SMOOTHFS_OID_HEX_MAX];
 	_cleanup_free_ char *path = NULL;
 	_cleanup_close_ int fd = -1;
@@ -296,7 +327,8 @@ static int move_one(struct worker *w, const struct planner_object *o,
 		return -ESTALE;	/* renamed or replaced since the scan */
 
 	smoothfs_oid_to_hex(&o->oid, hex);
-	r = store_move_begin(w->store, ep->pool_name, hex, rel, mv->from, mv->to, mv->size_bytes,
+	/* The store picks the seq: unique among the movers and Pool.Move. */
+	r = store_move_begin(m->store, ep->pool_name, hex, rel, mv->from, mv->to, mv->size_bytes,
 			     &seq);
 	if (r < 0)
 		return r;
@@ -304,15 +336,15 @@ static int move_one(struct worker *w, const struct planner_object *o,
 	 * A pin_hot/pin_cold file may be planned as a pin, a promotion or a
 	 * demotion; the kernel lets FORCE move it only where its pin wants it.
 	 */
-	r = smoothfs_move_file(w->client, &ep->uuid, &o->oid, mv->to, seq,
+	r = smoothfs_move_file(m->client, &ep->uuid, &o->oid, mv->to, seq,
 			       o->pin == SMOOTHFS_PIN_HOT || o->pin == SMOOTHFS_PIN_COLD ?
 			       SMOOTHFS_MOVE_FORCE : 0);
-	(void)store_move_update(w->store, ep->pool_name, seq, r < 0 ? "failed" : "done", 1,
-				r < 0 ? smoothfs_client_last_error(w->client) : NULL);
+	(void)store_move_update(m->store, ep->pool_name, seq, r < 0 ? "failed" : "done", 1,
+				r < 0 ? smoothfs_client_last_error(m->client) : NULL);
 	if (r < 0)
 		return log_full(LOG_WARNING, r, ep->pool_name, hex, "%s %s: tier %u -> %u: %s",
 				planner_reason_to_string(mv->reason), rel, mv->from, mv->to,
-				smoothfs_client_last_error(w->client));
+				smoothfs_client_last_error(m->client));
 	log_full(LOG_INFO, 0, ep->pool_name, hex, "%s %s: tier %u -> %u, %" PRIu64 " bytes",
 		 planner_reason_to_string(mv->reason), rel, mv->from, mv->to, mv->size_bytes);
 	return 0;
@@ -327,11 +359,115 @@ static void mark_moved_locked(struct engine_pool *ep, const smoothfs_oid_t *oid)
 		h->last_move_ns = realtime_ns();
 }
 
+/* Takes the phase's moves one by one until there are none or the plan is over. */
+static void run_moves(struct mover *m)
+{
+	struct plan_run *run = m->run;
+	struct engine_pool *ep = run->ep;
+
+	for (;;) {
+		const struct planner_move *mv;
+		const struct planner_object *o;
+		_cleanup_free_ char *rel = NULL;
+		const struct catalog_entry *e;
+		uint64_t due = 0;
+		int r;
+
+		pthread_mutex_lock(&ep->lock);
+		if (stopping_locked(ep) || run->next >= run->n) {
+			pthread_mutex_unlock(&ep->lock);
+			return;
+		}
+		mv = &run->plan->moves[run->order[run->next++]];
+		o = &run->objects[mv->object];
+		e = catalog_find(&ep->catalog, &o->oid);
+		rel = e ? strdup(e->path) : NULL;
+		if (rel)
+			due = pacer_reserve(&run->pacer, mv->size_bytes);
+		pthread_mutex_unlock(&ep->lock);
+		if (!rel)
+			continue;
+		if (!pace(ep, due))
+			return;
+		r = move_one(m, o, mv, rel);
+		pthread_mutex_lock(&ep->lock);
+		if (r < 0) {
+			ep->failed++;
+			pacer_refund(&run->pacer, mv->size_bytes);
+		} else {
+			mark_moved_locked(ep, &o->oid);
+			ep->done++;
+			ep->bytes += mv->size_bytes;
+		}
+		pthread_mutex_unlock(&ep->lock);
+		notify(ep);
+	}
+}
+
+static void *helper_main(void *arg)
+{
+	struct mover *m = arg;
+	struct engine_pool *ep = m->run->ep;
+	int r;
+
+	idle_io_priority();
+	r = smoothfs_client_open(&m->client);
+	if (r >= 0)
+		r = store_open(ep->db_path, &m->store);
+	if (r >= 0)
+		run_moves(m);
+	else
+		log_pool(LOG_WARNING, r, ep->pool_name, "engine: a mover cannot start: %s",
+			 strerror(-r));
+	m->client = smoothfs_client_close(m->client);
+	m->store = store_close(m->store);
+	return NULL;
+}
+
+/*
+ * Runs @n moves of @order with up to @max_concurrent movers: the worker and
+ * helper threads that live for this phase only.  Joining them is the wait
+ * between the phases, and nothing outlives a plan when the pool goes away;
+ * plans come once per interval (10 s at least), so a netlink client and a
+ * database connection per helper and phase cost little.
+ */
+static void run_phase(struct worker *w, struct plan_run *run, const size_t *order, size_t n,
+		      unsigned int max_concurrent)
+{
+	struct mover self = { .run = run, .client = w->client, .store = w->store };
+	unsigned int n_helpers, started = 0;
+	_cleanup_free_ struct mover *helpers = NULL;
+
+	if (!n)
+		return;
+	run->order = order;
+	run->n = n;
+	run->next = 0;
+	n_helpers = dispatch_movers(max_concurrent, n) - 1;
+	if (n_helpers)
+		helpers = calloc(n_helpers, sizeof(*helpers));
+	for (; helpers && started < n_helpers; started++) {
+		helpers[started].run = run;
+		if (pthread_create(&helpers[started].thread, NULL, helper_main,
+				   &helpers[started]) != 0)
+			break;
+	}
+	if (started < n_helpers)
+		log_pool(LOG_WARNING, 0, run->ep->pool_name, "engine: %u of %u movers started",
+			 started + 1, n_helpers + 1);
+	run_moves(&self);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(helpers[i].thread, NULL);
+}
+
 static void run_plan(struct worker *w, const struct smoothfsd_policy *pol)
 {
 	struct engine_pool *ep = w->ep;
 	struct planner_object *objects = NULL;
+	_cleanup_free_ size_t *order = NULL;
 	struct planner_plan plan;
+	struct plan_run run;
+	size_t first;
 	int r;
 
 	if (rescan(ep) < 0)
@@ -344,38 +480,24 @@ static void run_plan(struct worker *w, const struct smoothfsd_policy *pol)
 	if (plan.n_moves)
 		log_pool(LOG_INFO, 0, ep->pool_name, "plan: %zu moves, %" PRIu64 " bytes",
 			 plan.n_moves, plan.bytes);
-	w->started_ns = realtime_ns();
-	w->bytes = 0;
-	/*
-	 * One move at a time: within max_concurrent (at least 1), and the
-	 * plan orders demotions before the promotions that need their room.
-	 */
-	for (size_t k = 0; k < plan.n_moves && !stopping(ep); k++) {
-		const struct planner_move *mv = &plan.moves[k];
-		const struct planner_object *o = &objects[mv->object];
-		_cleanup_free_ char *rel = NULL;
-		const struct catalog_entry *e;
-
-		pthread_mutex_lock(&ep->lock);
-		e = catalog_find(&ep->catalog, &o->oid);
-		rel = e ? strdup(e->path) : NULL;
-		pthread_mutex_unlock(&ep->lock);
-		if (!rel)
-			continue;
-		pace(w, pol->max_bytes_per_sec);
-		r = move_one(w, o, mv, rel);
-		pthread_mutex_lock(&ep->lock);
-		if (r < 0) {
-			ep->failed++;
-		} else {
-			mark_moved_locked(ep, &o->oid);
-			ep->done++;
-			ep->bytes += mv->size_bytes;
-			w->bytes += mv->size_bytes;
-		}
-		pthread_mutex_unlock(&ep->lock);
-		notify(ep);
+	order = calloc(plan.n_moves ? plan.n_moves : 1, sizeof(*order));
+	if (!order) {
+		log_pool(LOG_WARNING, -ENOMEM, ep->pool_name, "planning: %s", strerror(ENOMEM));
+		goto out;
 	}
+	run = (struct plan_run){ .ep = ep, .plan = &plan, .objects = objects };
+	pacer_init(&run.pacer, realtime_ns(), pol->max_bytes_per_sec);
+	/*
+	 * Up to max_concurrent moves at once: the kernel runs them in
+	 * parallel and commits their journal records together.  Demotions
+	 * first, all of them over before the promotions that need their room
+	 * start.
+	 */
+	first = dispatch_phases(plan.moves, plan.n_moves, order);
+	run_phase(w, &run, order, first, pol->max_concurrent);
+	if (!stopping(ep))
+		run_phase(w, &run, order + first, plan.n_moves - first, pol->max_concurrent);
+out:
 	planner_plan_free(&plan);
 	free(objects);
 }
@@ -446,9 +568,7 @@ static void *worker_main(void *arg)
 	bool detached;
 	int r;
 
-	/* Moves yield the disks to everything else. */
-	(void)syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
-		      IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0));
+	idle_io_priority();
 	r = store_open(ep->db_path, &w.store);
 	if (r < 0)
 		log_pool(LOG_ERR, r, ep->pool_name, "engine: opening %s: %s", ep->db_path,
