@@ -3,13 +3,14 @@
 # the package installs it, activated by the first D-Bus call; CreatePool
 # over busctl on three ext4 disks (a small fast tier); files written
 # through the mount; heat from reads; the daemon promoting the hot files
-# and demoting cold ones by itself; Move and Pin over D-Bus; kill -9 of
-# the daemon in the middle of moves and a restart with nothing lost and
-# no second copy; bad input refused; Destroy leaving the tier data.
+# and demoting cold ones by itself, up to four moves at once
+# (max_concurrent 4); Move and Pin over D-Bus; kill -9 of the daemon in
+# the middle of moves and a restart with nothing lost and no second copy;
+# bad input refused; Destroy leaving the tier data.
 # vm-timeout: 900
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 36
+plan 37
 
 pool=tank
 mnt=/mnt/smoothfs/$pool
@@ -76,12 +77,14 @@ ok $? "three ext4 tiers, eight 4 MiB files on the slowest"
 
 step "CreatePool"
 run_ok "CreatePool over busctl" -- busctl --timeout=180 call "${M[@]}" CreatePool sasa{sv} $pool 3 \
-	/srv/t0 /srv/t1 /srv/t2 4 interval_sec u 10 min_residency_sec u 0 \
-	target_fill y 70 high_watermark y 80
+	/srv/t0 /srv/t1 /srv/t2 5 interval_sec u 10 min_residency_sec u 0 \
+	target_fill y 70 high_watermark y 80 max_concurrent u 4
 is "$(systemctl is-active $unit)" active "systemd mounted $unit"
 mountpoint -q $mnt
 ok $? "the pool is mounted at $mnt"
 uuid=$(busctl get-property "${P[@]}" UUID | sed 's/^s "\(.*\)"$/\1/')
+[[ $(busctl get-property "${P[@]}" Policy) == *'"max_concurrent" u 4'* ]]
+ok $? "the engine may run four moves at once"
 echo 500 >/sys/fs/smoothfs/$uuid/heat_interval_ms
 ok $? "heat sampled every 500 ms"
 
