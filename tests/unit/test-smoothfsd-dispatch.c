@@ -141,6 +141,7 @@ static void test_pacer_budget(void **state)
 {
 	const uint64_t rate = 1000000, start = 5 * SEC;
 	uint64_t total = 0, due;
+	unsigned __int128 before;
 	struct pacer p;
 
 	srand(11);
@@ -151,8 +152,9 @@ static void test_pacer_budget(void **state)
 		due = pacer_reserve(&p, size);
 		assert_true(due >= start);
 		/* bytes before this move <= rate * elapsed, to the nanosecond */
-		assert_true((due - start) * (unsigned __int128)rate <= (unsigned __int128)total * SEC);
-		assert_true((due - start + 1) * (unsigned __int128)rate > (unsigned __int128)total * SEC);
+		before = (unsigned __int128)total * SEC;
+		assert_true((unsigned __int128)(due - start) * rate <= before);
+		assert_true((unsigned __int128)(due - start + 1) * rate > before);
 		total += size;
 	}
 }
