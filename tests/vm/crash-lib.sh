@@ -86,12 +86,3 @@ crash_check() {
 	return $bad
 }
 
-# wait_dmesg PATTERN SECONDS: wait for a kernel log line.
-wait_dmesg() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		dmesg | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}

@@ -71,6 +71,16 @@ vm_disk() {
 	return 1
 }
 
+# wait_dmesg PATTERN SECONDS: wait for a kernel log line.
+wait_dmesg() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		dmesg | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 load_smoothfs() {
 	grep -qw smoothfs /proc/modules || insmod "$SMOOTHFS_KO"
 }

@@ -42,14 +42,6 @@ where() { local t out=; for t in 0 1; do [ -e "/p$t/$1" ] && out="$out$t"; done;
 staged() { find /p0/.smoothfs/stage /p1/.smoothfs/stage -type f 2>/dev/null | wc -l; }
 journal_size() { stat -c %s /p0/.smoothfs/journal; }
 counter() { cat "$sys/$1"; }
-wait_dmesg() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		dmesg | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # wait_gone PID SECONDS: whether PID exits within SECONDS.
 wait_gone() {
 	local i
