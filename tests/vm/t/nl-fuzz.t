@@ -14,6 +14,8 @@
 # inodes, OIDs, pins, movement state), "fuzz" has every file once with
 # its content and serves writes again, both pools still move files,
 # and the kernel logged no warning (the harness checks the console).
+# Three root fuzzers also run at once beside a mover of the decoy pool:
+# the handlers are not serialised by the genetlink core.
 #
 # Knobs on the kernel command line (the guest does not inherit the
 # host's environment): nlfuzz.messages=N per user (default 10000),
@@ -30,7 +32,7 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
-plan 18
+plan 19
 
 fuzz=$SMOOTHFS_BUILD/vm-progs/nl-fuzz
 nltool=$SMOOTHFS_BUILD/vm-progs/nl-tool
@@ -106,6 +108,36 @@ printf '%s\n' "$out" | head -n 40 | sed 's/^/# /'
 ok $status "root: $messages messages (seed $seed), no finding ($(($(date +%s) - start))s)"
 printf '%s\n' "$out" | grep -qE '^cmd +3: .*ok=' && printf '%s\n' "$out" | grep -qE '^cmd +6: .*ok='
 ok $? "root: valid MOVE_PLAN and QUIESCE got through to the decoy pool"
+
+# The handlers run in parallel (the family has parallel_ops): three root
+# fuzzers at once, beside a mover moving the decoy pool's f2..f5 back and
+# forth (its moves may well be refused: the fuzzers quiesce the pool and
+# take its tiers down).
+echo "# $(date +%T) parallel"
+start=$(date +%s)
+rm -f /tmp/nlfuzz.stop
+(
+	i=0
+	while [ ! -e /tmp/nlfuzz.stop ]; do
+		$mtool move "$fm/f$((i % 4 + 2))" $((i / 4 % 2)) $((800000 + i)) >/dev/null 2>&1
+		i=$((i + 1))
+	done
+	echo "$i" >/tmp/nlfuzz.moves
+) &
+mover=$!
+pids=()
+for k in 1 2 3; do
+	$fuzz -s "$((seed + 10 + k))" -n "$((messages / 2))" -P "$keep" -u "$decoy" \
+		"${fuzz_args[@]}" >"/tmp/nlfuzz.par$k" 2>&1 &
+	pids+=($!)
+done
+bad=0
+for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+touch /tmp/nlfuzz.stop
+wait "$mover"
+for k in 1 2 3; do grep -h findings "/tmp/nlfuzz.par$k" | sed 's/^/# /'; done
+[ "$bad" = 0 ] || grep -h -i finding /tmp/nlfuzz.par? | head -n 20 | sed 's/^/# /'
+is "$bad" 0 "root: three fuzzers at once beside a mover ($(cat /tmp/nlfuzz.moves) moves tried), no finding ($(($(date +%s) - start))s)"
 
 start=$(date +%s)
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
