@@ -86,6 +86,13 @@ struct smoothfs_journal {
 	u64 appended;			/* under @lock */
 	struct mutex sync_lock;		/* one journal fsync at a time */
 	u64 durable;			/* under @sync_lock */
+	/*
+	 * The first failed fsync, under @sync_lock.  Sticky: the error is
+	 * reported once per open file, so the next fsync would return 0
+	 * while the records it failed to write are lost; like an aborted
+	 * jbd2 journal, every later commit fails until the next mount.
+	 */
+	int sync_err;
 	/* Recovery left work undone: keep the records until the next mount. */
 	bool keep;
 	unsigned int nopen;
@@ -192,14 +199,21 @@ static int smoothfs_journal_sync(struct smoothfs_sb_info *sbi, u64 upto)
 	int err = 0;
 
 	mutex_lock(&j->sync_lock);
-	if (j->durable < upto) {
+	if (j->sync_err) {
+		err = j->sync_err;
+	} else if (j->durable < upto) {
 		mutex_lock(&j->lock);
 		target = j->appended;
 		mutex_unlock(&j->lock);
 		err = vfs_fsync(j->file, 0);
 		atomic64_inc(&sbi->stats.journal_flushes);
-		if (!err)
+		if (err) {
+			j->sync_err = err;
+			pr_err("pool %s: the journal cannot be flushed (error %d): no more moves until the next mount\n",
+			       sbi->pool, err);
+		} else {
 			j->durable = target;
+		}
 	}
 	mutex_unlock(&j->sync_lock);
 	return err;

@@ -64,7 +64,6 @@ MODULE_PARM_DESC(cutover_timeout_ms,
 void smoothfs_moves_init(struct smoothfs_sb_info *sbi)
 {
 	spin_lock_init(&sbi->moves.lock);
-	mutex_init(&sbi->moves.tier_admin);
 	sbi->moves.reconcile_gen = 1;
 }
 
@@ -79,6 +78,7 @@ void smoothfs_move_inode_init(struct smoothfs_inode *si)
 	mv->revoked_gen = 0;
 	mv->seq = 0;
 	mv->write_seq = 0;
+	mv->aborting = false;
 }
 
 /*
@@ -332,10 +332,12 @@ static int smoothfs_stage_remove(struct smoothfs_sb_info *sbi, struct smoothfs_i
 	if (IS_ERR(staged)) {
 		err = PTR_ERR(staged);
 	} else {
+		/*
+		 * Gone already: someone's unlink may not be durable yet, and
+		 * the copy must not come back, so the fsync is still due.
+		 */
 		if (d_is_positive(staged))
 			err = vfs_unlink(SMOOTHFS_NOP_IDMAP, d_inode(dir.dentry), staged, NULL);
-		else
-			durable = false;
 		dput(staged);
 	}
 	inode_unlock(d_inode(dir.dentry));
@@ -407,6 +409,9 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 	} else if (mv->state != SMOOTHFS_MS_PLACED) {
 		NL_SET_ERR_MSG(extack, "the file is not placed: a move is open");
 		err = -EBUSY;
+	} else if (mv->aborting) {
+		NL_SET_ERR_MSG(extack, "an aborted move's staged copy is being removed");
+		err = -EBUSY;
 	} else if (READ_ONCE(sbi->tiers[dest].offline) ||
 		   READ_ONCE(sbi->tiers[si->tier].offline)) {
 		NL_SET_ERR_MSG(extack, "the source or destination tier is offline");
@@ -468,13 +473,21 @@ static int smoothfs_move_abort(struct smoothfs_sb_info *sbi, struct inode *inode
 		err = -EBUSY;
 	} else {
 		mv->state = SMOOTHFS_MS_PLACED;
+		mv->aborting = true;
 	}
 	dest = mv->dest;
 	spin_unlock(&mv->lock);
 	if (err)
 		return err;
 	smoothfs_event_move_state(sbi, si->oid, SMOOTHFS_MS_PLACED, seq);
+	/*
+	 * A new plan waits for this (EBUSY): the unlink must not land on
+	 * the staged copy of the next move of the file.
+	 */
 	err = smoothfs_stage_remove(sbi, si, dest, false);
+	spin_lock(&mv->lock);
+	mv->aborting = false;
+	spin_unlock(&mv->lock);
 	if (err)
 		pr_warn_ratelimited("%s: abort: cannot remove the staged copy on tier %u: %d\n",
 				    sbi->pool, dest, err);
@@ -793,7 +806,16 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 	rec.rel_path = rel + 1;
 	err = smoothfs_journal_commit(sbi, &rec);
 	if (err) {
+		/*
+		 * The record may be on disk although its flush failed;
+		 * recovery would roll it forward to the staged copy, stale
+		 * once writers resume: it goes for good first.
+		 */
 		NL_SET_ERR_MSG(extack, "cannot write the journal record");
+		rerr = smoothfs_stage_remove(sbi, si, c.dst, true);
+		if (rerr)
+			pr_err("%s: move %llu failed at its commit and its staged copy cannot be removed (%d): the next mount may roll %pd back to it\n",
+			       sbi->pool, seq, rerr, c.alias);
 		goto out_failed;
 	}
 	smoothfs_crashpoint(SMOOTHFS_CP_COMMIT);
@@ -928,6 +950,14 @@ static int smoothfs_moves_enter(struct smoothfs_sb_info *sbi, struct netlink_ext
 	return err;
 }
 
+/* An abort changes the tiers too: Quiesce waits for it, and lets it start. */
+static void smoothfs_moves_enter_abort(struct smoothfs_sb_info *sbi)
+{
+	spin_lock(&sbi->moves.lock);
+	sbi->moves.cutovers++;
+	spin_unlock(&sbi->moves.lock);
+}
+
 static void smoothfs_moves_exit(struct smoothfs_sb_info *sbi)
 {
 	bool wake;
@@ -935,6 +965,8 @@ static void smoothfs_moves_exit(struct smoothfs_sb_info *sbi)
 	spin_lock(&sbi->moves.lock);
 	wake = !--sbi->moves.cutovers;
 	spin_unlock(&sbi->moves.lock);
+	/* The store above before wake_up_var()'s look at the waiters. */
+	smp_mb();
 	if (wake)
 		wake_up_var(&sbi->moves.cutovers);
 }
@@ -1019,9 +1051,11 @@ int smoothfs_nl_move_abort(struct sk_buff *skb, struct genl_info *info)
 	err = smoothfs_nl_object(info, &sbi, &inode);
 	if (err)
 		return err;
+	smoothfs_moves_enter_abort(sbi);
 	err = smoothfs_move_abort(sbi, inode,
 				  nla_get_u64(info->attrs[SMOOTHFS_ATTR_TRANSACTION_SEQ]),
 				  info->extack);
+	smoothfs_moves_exit(sbi);
 	smoothfs_nl_put(sbi, inode);
 	return err;
 }
@@ -1102,6 +1136,7 @@ int smoothfs_nl_tier_down(struct sk_buff *skb, struct genl_info *info)
 {
 	struct smoothfs_sb_info *sbi;
 	unsigned int tier;
+	bool was_offline;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, SMOOTHFS_ATTR_TIER_RANK))
@@ -1112,12 +1147,13 @@ int smoothfs_nl_tier_down(struct sk_buff *skb, struct genl_info *info)
 	err = smoothfs_nl_tier(info, sbi, &tier);
 	if (err)
 		goto out;
-	mutex_lock(&sbi->moves.tier_admin);
-	if (!READ_ONCE(sbi->tiers[tier].offline)) {
-		WRITE_ONCE(sbi->tiers[tier].offline, true);
+	spin_lock(&sbi->moves.lock);
+	sbi->moves.tier_down_gen[tier]++;
+	was_offline = READ_ONCE(sbi->tiers[tier].offline);
+	WRITE_ONCE(sbi->tiers[tier].offline, true);
+	spin_unlock(&sbi->moves.lock);
+	if (!was_offline)
 		pr_warn("%s: tier %u (%s) is offline\n", sbi->pool, tier, sbi->tiers[tier].path);
-	}
-	mutex_unlock(&sbi->moves.tier_admin);
 out:
 	smoothfs_pool_put(sbi);
 	return err;
@@ -1132,7 +1168,9 @@ int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info)
 	struct smoothfs_sb_info *sbi;
 	struct smoothfs_tier *t;
 	unsigned int tier;
+	bool back;
 	int err;
+	u32 gen;
 
 	if (GENL_REQ_ATTR_CHECK(info, SMOOTHFS_ATTR_TIER_RANK))
 		return -EINVAL;
@@ -1143,20 +1181,31 @@ int smoothfs_nl_reprobe(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	t = &sbi->tiers[tier];
-	/* A TierDown that comes while the probe runs is not undone by it. */
-	mutex_lock(&sbi->moves.tier_admin);
+	/*
+	 * No lock across the probe, which may hang on a dying disk: a
+	 * TierDown that comes meanwhile bumps the generation, and the
+	 * probe's success then does not undo it.
+	 */
+	spin_lock(&sbi->moves.lock);
+	gen = sbi->moves.tier_down_gen[tier];
+	spin_unlock(&sbi->moves.lock);
 	err = smoothfs_tier_probe(sbi, tier);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "the tier does not answer");
 		pr_warn("%s: tier %u (%s) failed its probe: %d\n", sbi->pool, tier, t->path, err);
 		smoothfs_tier_fault(sbi, tier, -EIO);
 		err = -EIO;
-	} else if (READ_ONCE(t->offline)) {
+		goto out;
+	}
+	spin_lock(&sbi->moves.lock);
+	back = READ_ONCE(t->offline) && gen == sbi->moves.tier_down_gen[tier];
+	if (back) {
 		WRITE_ONCE(t->offline, false);
 		WRITE_ONCE(t->space_checked, 0);
-		pr_info("%s: tier %u (%s) is back\n", sbi->pool, tier, t->path);
 	}
-	mutex_unlock(&sbi->moves.tier_admin);
+	spin_unlock(&sbi->moves.lock);
+	if (back)
+		pr_info("%s: tier %u (%s) is back\n", sbi->pool, tier, t->path);
 out:
 	smoothfs_pool_put(sbi);
 	return err;

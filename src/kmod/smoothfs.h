@@ -56,7 +56,8 @@ struct smoothfs_pool_moves {
 	bool quiesced;			/* Quiesce until Reconcile */
 	unsigned int cutovers;		/* in flight; wait_var_event on it */
 	u32 reconcile_gen;		/* bumped by Reconcile: lifts revocations */
-	struct mutex tier_admin;	/* TierDown and Reprobe, one at a time */
+	/* Bumped by every TierDown: a Reprobe begun before it does not undo it. */
+	u32 tier_down_gen[SMOOTHFS_MAX_TIERS];
 };
 
 struct smoothfs_sb_info {
@@ -123,6 +124,7 @@ struct smoothfs_move {
 	u32 revoked_gen;	/* RevokeMappings; 0: none (see pool reconcile_gen) */
 	u64 seq;		/* transaction sequence of the open move */
 	u64 write_seq;
+	bool aborting;		/* placed, its staged copy still being removed */
 };
 
 /* Each smoothfs inode maps to exactly one lower object on one tier. */
