@@ -125,19 +125,34 @@ rm -f /tmp/nlfuzz.stop
 	echo "$i" >/tmp/nlfuzz.moves
 ) &
 mover=$!
+# Each of the three runs fuzzers one after the other, a new seed each
+# time, for 10 s (nlfuzz.parallel_secs=N), so the mover overlaps them.
+par_secs=10
+for arg in $(cat /proc/cmdline); do
+	case $arg in nlfuzz.parallel_secs=*) par_secs=${arg#*=} ;; esac
+done
 pids=()
 for k in 1 2 3; do
-	$fuzz -s "$((seed + 10 + k))" -n "$((messages / 2))" -P "$keep" -u "$decoy" \
-		"${fuzz_args[@]}" >"/tmp/nlfuzz.par$k" 2>&1 &
+	(
+		s=$((seed + 10 + k)) fails=0
+		: >"/tmp/nlfuzz.par$k"
+		while [ $(($(date +%s) - start)) -lt "$par_secs" ]; do
+			$fuzz -s "$s" -n "$((messages / 5))" -P "$keep" -u "$decoy" \
+				"${fuzz_args[@]}" >>"/tmp/nlfuzz.par$k" 2>&1 || fails=$((fails + 1))
+			s=$((s + 3))
+		done
+		exit "$fails"
+	) &
 	pids+=($!)
 done
 bad=0
 for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
 touch /tmp/nlfuzz.stop
 wait "$mover"
-for k in 1 2 3; do grep -h findings "/tmp/nlfuzz.par$k" | sed 's/^/# /'; done
+sent=$(cat /tmp/nlfuzz.par? | awk '/^sent/ { n += $2 + 0; r++ } END { print n + 0, r + 0 }')
+echo "# messages sent, fuzzer runs: $sent"
 [ "$bad" = 0 ] || grep -h -i finding /tmp/nlfuzz.par? | head -n 20 | sed 's/^/# /'
-is "$bad" 0 "root: three fuzzers at once beside a mover ($(cat /tmp/nlfuzz.moves) moves tried), no finding ($(($(date +%s) - start))s)"
+is "$bad" 0 "root: three fuzzers at once for ${par_secs}s beside a mover ($(cat /tmp/nlfuzz.moves) moves tried), no finding"
 
 start=$(date +%s)
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
