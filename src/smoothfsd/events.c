@@ -88,9 +88,12 @@ bool pool_refresh_mountpoint(Pool *p)
 	return found;
 }
 
-/* A pool the kernel reports: update ours, or add one mounted by hand. */
-static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name,
-		       const struct smoothfs_tier *tiers, size_t n_tiers)
+/*
+ * A pool the kernel reports: update ours, or add one mounted by hand.
+ * Its mountpoint comes from @t (NULL: the table could not be read).
+ */
+static Pool *pool_seen(Manager *m, const MountTable *t, const smoothfs_uuid_t *uuid,
+		       const char *name, const struct smoothfs_tier *tiers, size_t n_tiers)
 {
 	_cleanup_free_ char *mountpoint = NULL;
 	char *paths[SMOOTHFS_MAX_TIERS + 1] = {};
@@ -103,7 +106,11 @@ static Pool *pool_seen(Manager *m, const smoothfs_uuid_t *uuid, const char *name
 	}
 	for (size_t i = 0; i < n_tiers; i++)
 		paths[i] = tiers[i].path;
-	(void)mountinfo_find_pool(m->config.mountinfo, uuid, &mountpoint);
+	if (t && mount_table_find(t, uuid)) {
+		mountpoint = strdup(mount_table_find(t, uuid));
+		if (!mountpoint)
+			return NULL;
+	}
 
 	if (!p && name)
 		p = manager_find_pool(m, name);
@@ -252,6 +259,7 @@ static void recover_moves(Manager *m, Pool *p)
 int events_resync(Manager *m)
 {
 	struct smoothfs_pool_info *info = NULL;
+	MountTable *t = NULL;
 	size_t n = 0;
 	int r;
 
@@ -269,8 +277,11 @@ int events_resync(Manager *m)
 		if (!mounted)
 			pool_set_state(p, POOL_UNMOUNTED);
 	}
+	/* One read of the mount table for all the pools. */
+	(void)mount_table_read(m->config.mountinfo, &t);
 	for (size_t i = 0; i < n; i++) {
-		Pool *p = pool_seen(m, &info[i].uuid, info[i].name, info[i].tiers, info[i].n_tiers);
+		Pool *p = pool_seen(m, t, &info[i].uuid, info[i].name, info[i].tiers,
+				    info[i].n_tiers);
 
 		if (p && info[i].any_spill_since_mount && p->spill_count == 0) {
 			p->spill_count = 1;
@@ -280,6 +291,7 @@ int events_resync(Manager *m)
 			recover_moves(m, p);
 	}
 	m->moves_recovered = true;
+	mount_table_free(t);
 	smoothfs_pool_info_free(info, n);
 	return 0;
 }
@@ -310,7 +322,11 @@ void events_dispatch(Manager *m, const struct smoothfs_event *ev)
 	Pool *p;
 
 	if (ev->type == SMOOTHFS_EVENT_MOUNT_READY) {
-		(void)pool_seen(m, &ev->pool_uuid, ev->pool_name, ev->tiers, ev->n_tiers);
+		MountTable *t = NULL;
+
+		(void)mount_table_read(m->config.mountinfo, &t);
+		(void)pool_seen(m, t, &ev->pool_uuid, ev->pool_name, ev->tiers, ev->n_tiers);
+		mount_table_free(t);
 		return;
 	}
 	p = manager_find_pool_by_uuid(m, &ev->pool_uuid);

@@ -133,19 +133,3 @@ int mount_table_read(const char *mountinfo, MountTable **ret)
 	*ret = TAKE_PTR(t);
 	return 0;
 }
-
-int mountinfo_find_pool(const char *mountinfo, const smoothfs_uuid_t *uuid, char **ret)
-{
-	_cleanup_(mount_table_freep) MountTable *t = NULL;
-	const char *mountpoint;
-	int r;
-
-	r = mount_table_read(mountinfo, &t);
-	if (r < 0)
-		return r;
-	mountpoint = mount_table_find(t, uuid);
-	if (!mountpoint)
-		return -ENOENT;
-	*ret = strdup(mountpoint);
-	return *ret ? 0 : -ENOMEM;
-}

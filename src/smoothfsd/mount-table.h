@@ -26,10 +26,4 @@ MountTable *mount_table_free(MountTable *t);
 /* Where @uuid is mounted (its first mount), or NULL. */
 const char *mount_table_find(const MountTable *t, const smoothfs_uuid_t *uuid);
 
-/*
- * The mountpoint of the smoothfs mount of @uuid in a mountinfo file
- * (NULL: /proc/self/mountinfo); -ENOENT when it is not mounted.
- */
-int mountinfo_find_pool(const char *mountinfo, const smoothfs_uuid_t *uuid, char **ret);
-
 #endif /* SMOOTHFSD_MOUNT_TABLE_H */

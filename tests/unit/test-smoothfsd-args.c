@@ -463,8 +463,8 @@ static void test_paths_as_caller(void **state)
 static void test_mountinfo(void **state)
 {
 	smoothfs_uuid_t u, other;
+	MountTable *t = NULL;
 	char path[300];
-	char *mp = NULL;
 	FILE *f;
 
 	assert_int_equal(smoothfs_uuid_from_string("6b1f3a52-8f0e-4c43-9a38-0c3c1a2d9e01", &u), 0);
@@ -480,11 +480,11 @@ static void test_mountinfo(void **state)
 		"uuid=6B1F3A52-8F0E-4C43-9A38-0C3C1A2D9E01\n"
 		"garbage line\n");
 	fclose(f);
-	assert_int_equal(mountinfo_find_pool(path, &u, &mp), 0);
-	assert_string_equal(mp, "/mnt/my pool");
-	free(mp);
-	assert_int_equal(mountinfo_find_pool(path, &other, &mp), -ENOENT);
-	assert_int_equal(mountinfo_find_pool("/nonexistent/mountinfo", &u, &mp), -ENOENT);
+	assert_int_equal(mount_table_read(path, &t), 0);
+	assert_string_equal(mount_table_find(t, &u), "/mnt/my pool");
+	assert_null(mount_table_find(t, &other));
+	mount_table_free(t);
+	assert_int_equal(mount_table_read("/nonexistent/mountinfo", &t), -ENOENT);
 }
 
 /* One read of the table serves every pool; a bind mount keeps the first. */
