@@ -934,7 +934,7 @@ static void smoothfs_nl_put(struct smoothfs_sb_info *sbi, struct inode *inode)
 	smoothfs_pool_put(sbi);
 }
 
-/* Plans and cutovers are refused while quiesced; cutovers are counted. */
+/* Plans and cutovers are refused while quiesced; cutovers are counted in flight. */
 static int smoothfs_moves_enter(struct smoothfs_sb_info *sbi, struct netlink_ext_ack *extack)
 {
 	int err = 0;
@@ -944,7 +944,7 @@ static int smoothfs_moves_enter(struct smoothfs_sb_info *sbi, struct netlink_ext
 		NL_SET_ERR_MSG(extack, "the pool is quiesced");
 		err = -EAGAIN;
 	} else {
-		sbi->moves.cutovers++;
+		sbi->moves.in_flight++;
 	}
 	spin_unlock(&sbi->moves.lock);
 	return err;
@@ -954,7 +954,7 @@ static int smoothfs_moves_enter(struct smoothfs_sb_info *sbi, struct netlink_ext
 static void smoothfs_moves_enter_abort(struct smoothfs_sb_info *sbi)
 {
 	spin_lock(&sbi->moves.lock);
-	sbi->moves.cutovers++;
+	sbi->moves.in_flight++;
 	spin_unlock(&sbi->moves.lock);
 }
 
@@ -963,12 +963,12 @@ static void smoothfs_moves_exit(struct smoothfs_sb_info *sbi)
 	bool wake;
 
 	spin_lock(&sbi->moves.lock);
-	wake = !--sbi->moves.cutovers;
+	wake = !--sbi->moves.in_flight;
 	spin_unlock(&sbi->moves.lock);
 	/* The store above before wake_up_var()'s look at the waiters. */
 	smp_mb();
 	if (wake)
-		wake_up_var(&sbi->moves.cutovers);
+		wake_up_var(&sbi->moves.in_flight);
 }
 
 int smoothfs_nl_move_plan(struct sk_buff *skb, struct genl_info *info)
@@ -1086,7 +1086,7 @@ int smoothfs_nl_quiesce(struct sk_buff *skb, struct genl_info *info)
 	sbi->moves.quiesced = true;
 	spin_unlock(&sbi->moves.lock);
 	/* Cutovers are bounded: each waits for writers at most its timeout. */
-	err = wait_var_event_killable(&sbi->moves.cutovers, !READ_ONCE(sbi->moves.cutovers));
+	err = wait_var_event_killable(&sbi->moves.in_flight, !READ_ONCE(sbi->moves.in_flight));
 	smoothfs_pool_put(sbi);
 	return err;
 }

@@ -54,7 +54,7 @@ struct smoothfs_stats {
 struct smoothfs_pool_moves {
 	spinlock_t lock;		/* the fields below */
 	bool quiesced;			/* Quiesce until Reconcile */
-	unsigned int cutovers;		/* in flight; wait_var_event on it */
+	unsigned int in_flight;		/* cutovers and aborts; wait_var_event on it */
 	u32 reconcile_gen;		/* bumped by Reconcile: lifts revocations */
 	/* Bumped by every TierDown: a Reprobe begun before it does not undo it. */
 	u32 tier_down_gen[SMOOTHFS_MAX_TIERS];
