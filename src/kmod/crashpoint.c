@@ -8,9 +8,11 @@
  *
  * and sleeps there (killable, at most crash_hold_max seconds) so that
  * the test can stop the machine hard (sysrq b) in exactly that state.
- * The hook is one-shot: it disarms itself when it fires, so concurrent
- * cutovers pass.  Writing an unknown name fails with EINVAL and leaves
- * the setting as it was; "" or "none" disarms it.
+ * The steps of a move's close run in a worker (close.c), which no signal
+ * reaches: any write of the parameter releases a held step.  The hook is
+ * one-shot: it disarms itself when it fires, so concurrent cutovers
+ * pass.  Writing an unknown name fails with EINVAL and changes nothing;
+ * "" or "none" disarms it.
  *
  * Off, the cost of a step is one atomic read.
  */
@@ -19,6 +21,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/wait.h>
 
 #include "crashpoint.h"
 
@@ -36,6 +39,9 @@ static const char *const smoothfs_cp_names[SMOOTHFS_CP_COUNT] = {
 };
 
 static atomic_t smoothfs_cp_armed = ATOMIC_INIT(SMOOTHFS_CP_NONE);
+/* Bumped by every write of the parameter: it releases a held step. */
+static atomic_t smoothfs_cp_release = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(smoothfs_cp_wait);
 
 static unsigned int crash_hold_max = 120;
 module_param(crash_hold_max, uint, 0600);
@@ -44,20 +50,19 @@ MODULE_PARM_DESC(crash_hold_max, "Test hook: longest hold of a cutover at crash_
 static int smoothfs_cp_set(const char *val, const struct kernel_param *kp)
 {
 	size_t len = strcspn(val, "\n");
-	int i;
+	int i, step = -1;
 
-	if (len == 0) {
-		atomic_set(&smoothfs_cp_armed, SMOOTHFS_CP_NONE);
-		return 0;
-	}
-	for (i = 0; i < SMOOTHFS_CP_COUNT; i++) {
-		if (strlen(smoothfs_cp_names[i]) == len &&
-		    !strncmp(val, smoothfs_cp_names[i], len)) {
-			atomic_set(&smoothfs_cp_armed, i);
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (len == 0)
+		step = SMOOTHFS_CP_NONE;
+	for (i = 0; step < 0 && i < SMOOTHFS_CP_COUNT; i++)
+		if (strlen(smoothfs_cp_names[i]) == len && !strncmp(val, smoothfs_cp_names[i], len))
+			step = i;
+	if (step < 0)
+		return -EINVAL;
+	atomic_set(&smoothfs_cp_armed, step);
+	atomic_inc(&smoothfs_cp_release);
+	wake_up_all(&smoothfs_cp_wait);
+	return 0;
 }
 
 static int smoothfs_cp_get(char *buf, const struct kernel_param *kp)
@@ -77,19 +82,24 @@ MODULE_PARM_DESC(crash_hold,
 		 "Test hook: hold the next cutover at this step (none, plan, commit, rename, dirsync, switch, unlink, before-done, after-done)");
 
 /*
- * A step of a cutover: if the hook is armed for @step, disarm it, log
- * and sleep.  The caller may hold the smoothfs inode lock but no spinlock.
+ * A step of a move: if the hook is armed for @step, disarm it, log and
+ * sleep.  The caller may hold the smoothfs inode lock, or (a close) the
+ * closer's run_lock, but no spinlock.
  */
 void smoothfs_crashpoint(enum smoothfs_crashpoint step)
 {
 	unsigned int secs;
+	int release;
 
 	if (likely(atomic_read(&smoothfs_cp_armed) != step))
 		return;
 	if (atomic_cmpxchg(&smoothfs_cp_armed, step, SMOOTHFS_CP_NONE) != step)
 		return;		/* another cutover took it */
 	secs = min(READ_ONCE(crash_hold_max), 600U);
+	release = atomic_read(&smoothfs_cp_release);
 	pr_warn("cutover held at step %s (test hook)\n", smoothfs_cp_names[step]);
-	schedule_timeout_killable(secs * HZ);
+	/* A close's hold runs in a worker, which no signal reaches. */
+	wait_event_killable_timeout(smoothfs_cp_wait,
+				    atomic_read(&smoothfs_cp_release) != release, secs * HZ);
 	pr_warn("cutover released from step %s (test hook)\n", smoothfs_cp_names[step]);
 }

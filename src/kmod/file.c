@@ -333,8 +333,9 @@ static int smoothfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	const struct cred *old_cred;
 	struct file *lower;
-	int ret;
+	int ret, tries = 0;
 
+again:
 	lower = smoothfs_lower_file(file);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
@@ -344,8 +345,17 @@ static int smoothfs_mmap(struct file *file, struct vm_area_struct *vma)
 	ret = -EIO;
 	if (WARN_ON_ONCE(file != vma->vm_file))
 		goto out;
-	/* No new writable shared mapping while a move is open. */
-	ret = smoothfs_move_mmap_check(file_inode(file), vma);
+	/*
+	 * No new writable shared mapping while a move is open, nor of a copy
+	 * a cutover has just left behind: then the new one, once.
+	 */
+	ret = smoothfs_move_mmap_check(file, lower, vma);
+	if (ret == -EAGAIN && !tries++) {
+		smoothfs_lower_put(lower);
+		goto again;
+	}
+	if (ret == -EAGAIN)
+		ret = -EBUSY;	/* moved again meanwhile */
 	if (ret)
 		goto out;
 

@@ -79,6 +79,7 @@ void smoothfs_move_inode_init(struct smoothfs_inode *si)
 	mv->seq = 0;
 	mv->write_seq = 0;
 	mv->aborting = false;
+	mv->closing = false;
 }
 
 /*
@@ -108,26 +109,6 @@ void smoothfs_move_wrote(struct inode *inode)
 	spin_lock(&mv->lock);
 	mv->write_seq++;
 	spin_unlock(&mv->lock);
-}
-
-/*
- * No new writable shared mapping while a move is open or after
- * RevokeMappings (until the next plan or Reconcile): its writes would
- * bypass the gate.
- */
-int smoothfs_move_mmap_check(struct inode *inode, const struct vm_area_struct *vma)
-{
-	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(inode->i_sb);
-	struct smoothfs_move *mv = &SMOOTHFS_I(inode)->move;
-	bool busy;
-
-	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
-		return 0;
-	spin_lock(&mv->lock);
-	busy = mv->state != SMOOTHFS_MS_PLACED ||
-	       (mv->revoked_gen && mv->revoked_gen == READ_ONCE(sbi->moves.reconcile_gen));
-	spin_unlock(&mv->lock);
-	return busy ? -EBUSY : 0;
 }
 
 void smoothfs_move_inspect(struct inode *inode, struct smoothfs_move_info *mi)
@@ -252,10 +233,45 @@ bool smoothfs_lower_current(struct file *file, struct file *lower)
 	return same;
 }
 
+/*
+ * No new writable shared mapping while a move is open or after
+ * RevokeMappings (until the next plan or Reconcile): its writes would
+ * bypass the gate.  Once switched, the file is its new copy (only the
+ * close is left), so a mapping of that copy is fine; -EAGAIN if @lower
+ * (of @file, from smoothfs_file_lower) is not it: get it again.
+ */
+int smoothfs_move_mmap_check(struct file *file, struct file *lower,
+			     const struct vm_area_struct *vma)
+{
+	struct smoothfs_file *sf = file->private_data;
+	struct inode *inode = file_inode(file);
+	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(inode->i_sb);
+	struct smoothfs_move *mv = &SMOOTHFS_I(inode)->move;
+	bool busy, stale;
+	u32 gen;
+
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
+		return 0;
+	spin_lock(&sf->lock);
+	stale = sf->lower != lower;
+	gen = sf->gen;
+	spin_unlock(&sf->lock);
+	spin_lock(&mv->lock);
+	busy = (mv->state != SMOOTHFS_MS_PLACED && mv->state != SMOOTHFS_MS_SWITCHED &&
+		mv->state != SMOOTHFS_MS_CLEANUP_IN_PROGRESS &&
+		mv->state != SMOOTHFS_MS_CLEANUP_COMPLETE) ||
+	       (mv->revoked_gen && mv->revoked_gen == READ_ONCE(sbi->moves.reconcile_gen));
+	stale = stale || gen != mv->generation;
+	spin_unlock(&mv->lock);
+	if (busy)
+		return -EBUSY;
+	return stale ? -EAGAIN : 0;
+}
+
 /* --- the state machine ----------------------------------------------- */
 
-static void smoothfs_move_set(struct smoothfs_sb_info *sbi, struct smoothfs_inode *si,
-			      u8 state, u64 seq)
+void smoothfs_move_set_state(struct smoothfs_sb_info *sbi, struct smoothfs_inode *si,
+			     u8 state, u64 seq)
 {
 	spin_lock(&si->move.lock);
 	si->move.state = state;
@@ -292,7 +308,7 @@ static void smoothfs_oid_hex(const u8 *oid, char name[2 * SMOOTHFS_OID_LEN + 1])
 	name[2 * SMOOTHFS_OID_LEN] = '\0';
 }
 
-static int smoothfs_fsync_dir(struct vfsmount *mnt, struct dentry *dentry)
+int smoothfs_fsync_dir(struct vfsmount *mnt, struct dentry *dentry)
 {
 	struct path path = { .mnt = mnt, .dentry = dentry };
 	struct file *dir;
@@ -411,6 +427,9 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 		err = -EBUSY;
 	} else if (mv->aborting) {
 		NL_SET_ERR_MSG(extack, "an aborted move's staged copy is being removed");
+		err = -EBUSY;
+	} else if (mv->closing) {
+		NL_SET_ERR_MSG(extack, "the last move's old copy is being removed");
 		err = -EBUSY;
 	} else if (READ_ONCE(sbi->tiers[dest].offline) ||
 		   READ_ONCE(sbi->tiers[si->tier].offline)) {
@@ -701,48 +720,6 @@ static int smoothfs_cutover_prepare(struct smoothfs_cutover *c, const u64 *write
 	return smoothfs_cutover_rename(c, true);
 }
 
-/* The source's lower file goes; the transaction closes. */
-static void smoothfs_cutover_cleanup(struct smoothfs_cutover *c, struct dentry *src)
-{
-	struct smoothfs_inode *si = SMOOTHFS_I(c->inode);
-	struct vfsmount *mnt = c->sbi->tiers[c->src].root.mnt;
-	int err;
-
-	smoothfs_move_set(c->sbi, si, SMOOTHFS_MS_CLEANUP_IN_PROGRESS, c->seq);
-	err = mnt_want_write(mnt);
-	if (!err) {
-		err = smoothfs_lower_unlink(c->sbi, src, false);
-		mnt_drop_write(mnt);
-	}
-	if (!err) {
-		struct dentry *dir = dget_parent(src);
-
-		/*
-		 * The unlink must be durable before the DONE record or the
-		 * journal's compaction may be: they are on tier 0, which
-		 * may reach its disk first, and then the next mount would
-		 * find the old copy and no record to remove it by.
-		 */
-		err = smoothfs_fsync_dir(mnt, dir);
-		dput(dir);
-	}
-	if (err) {
-		/* The journal record stays open: the next mount removes it. */
-		pr_warn("%s: the moved file's old copy %pd on tier %u stays until the next mount: %d\n",
-			c->sbi->pool, src, c->src, err);
-	} else {
-		smoothfs_crashpoint(SMOOTHFS_CP_UNLINK);
-		smoothfs_move_set(c->sbi, si, SMOOTHFS_MS_CLEANUP_COMPLETE, c->seq);
-		smoothfs_crashpoint(SMOOTHFS_CP_BEFORE_DONE);
-		err = smoothfs_journal_done(c->sbi, c->seq, false);
-		smoothfs_crashpoint(SMOOTHFS_CP_AFTER_DONE);
-		if (err)
-			pr_warn("%s: journal: closing move %llu: %d\n", c->sbi->pool, c->seq, err);
-	}
-	atomic64_inc(&c->sbi->stats.moves);
-	smoothfs_move_set(c->sbi, si, SMOOTHFS_MS_PLACED, c->seq);
-}
-
 /*
  * MoveCutover and MoveCutoverVerifyWriteSeq (@write_seq non-NULL).  The
  * caller holds a reference on @inode and on the pool, and counts the
@@ -754,9 +731,10 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 	struct smoothfs_move *mv = &si->move;
 	struct smoothfs_cutover c = { .sbi = sbi, .inode = inode, .seq = seq, .extack = extack };
+	struct smoothfs_close *close = NULL;
 	struct smoothfs_journal_rec rec;
 	const struct cred *old_cred;
-	struct dentry *src = NULL;
+	struct dentry *src;
 	char *buf = NULL, *rel;
 	int err, rerr;
 
@@ -790,14 +768,21 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 		goto out_failed;
 
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!buf) {
+	close = smoothfs_close_alloc();
+	if (!buf || !close) {
 		err = -ENOMEM;
 		goto out_failed;
 	}
+	smoothfs_closer_crowded(sbi);
+	/*
+	 * Renames wait from the path committed until the close is queued
+	 * (close.c): recovery looks for the file at that path.
+	 */
+	down_read(&sbi->rename_sem);
 	rel = dentry_path_raw(c.alias, buf, PATH_MAX);
 	if (IS_ERR(rel)) {
 		err = PTR_ERR(rel);
-		goto out_failed;
+		goto out_failed_renames;
 	}
 	rec.seq = seq;
 	memcpy(rec.oid, si->oid, SMOOTHFS_OID_LEN);
@@ -816,7 +801,7 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 		if (rerr)
 			pr_err("%s: move %llu failed at its commit and its staged copy cannot be removed (%d): the next mount may roll %pd back to it\n",
 			       sbi->pool, seq, rerr, c.alias);
-		goto out_failed;
+		goto out_failed_renames;
 	}
 	smoothfs_crashpoint(SMOOTHFS_CP_COMMIT);
 
@@ -835,33 +820,30 @@ static int smoothfs_move_cutover(struct smoothfs_sb_info *sbi, struct inode *ino
 		if (smoothfs_journal_done(sbi, seq, rerr != 0) && rerr)
 			pr_err("%s: move %llu failed after its commit and cannot be closed: the next mount may roll %pd back to its staged copy\n",
 			       sbi->pool, seq, c.alias);
-		goto out_failed;
+		goto out_failed_renames;
 	}
 	smoothfs_crashpoint(SMOOTHFS_CP_RENAME);
-	err = smoothfs_fsync_dir(c.stage.mnt, c.lparent);
-	if (err)
-		pr_warn("%s: fsync of the destination directory of %pd: %d\n", sbi->pool,
-			c.alias, err);
-	err = 0;
-	smoothfs_crashpoint(SMOOTHFS_CP_DIRSYNC);
 	src = smoothfs_cutover_switch(&c);
 	smoothfs_crashpoint(SMOOTHFS_CP_SWITCH);
+	smoothfs_event_move_state(sbi, si->oid, SMOOTHFS_MS_SWITCHED, seq);
+	/* Durable and switched: the rest is the closer's (close.c). */
+	smoothfs_move_set_state(sbi, si, SMOOTHFS_MS_CLEANUP_IN_PROGRESS, seq);
+	smoothfs_close_queue(sbi, close, c.alias, seq, c.src, src, c.dst, c.lparent);
+	close = NULL;
+	up_read(&sbi->rename_sem);
 	revert_creds(old_cred);
 	inode_unlock(inode);
-	smoothfs_event_move_state(sbi, si->oid, SMOOTHFS_MS_SWITCHED, seq);
-
-	old_cred = override_creds(sbi->creator_cred);
-	smoothfs_cutover_cleanup(&c, src);
-	revert_creds(old_cred);
-	dput(src);
 	goto out_put;
 
+out_failed_renames:
+	up_read(&sbi->rename_sem);
 out_failed:
 	revert_creds(old_cred);
-	smoothfs_move_set(sbi, si, SMOOTHFS_MS_FAILED, seq);
+	smoothfs_move_set_state(sbi, si, SMOOTHFS_MS_FAILED, seq);
 out_unlock:
 	inode_unlock(inode);
 out_put:
+	smoothfs_close_free(close);
 	kfree(buf);
 	dput(c.moved);
 	path_put(&c.stage);
@@ -1006,7 +988,9 @@ int smoothfs_nl_move_plan(struct sk_buff *skb, struct genl_info *info)
 		err = smoothfs_nl_inode(info, sbi, &inode);
 	}
 	if (!err) {
-		err = smoothfs_move_plan(sbi, inode, dest, seq, force, info->extack);
+		err = smoothfs_closer_settle_inode(inode);
+		if (!err)
+			err = smoothfs_move_plan(sbi, inode, dest, seq, force, info->extack);
 		iput(inode);
 	}
 	smoothfs_pool_put(sbi);
@@ -1051,11 +1035,15 @@ int smoothfs_nl_move_abort(struct sk_buff *skb, struct genl_info *info)
 	err = smoothfs_nl_object(info, &sbi, &inode);
 	if (err)
 		return err;
-	smoothfs_moves_enter_abort(sbi);
-	err = smoothfs_move_abort(sbi, inode,
-				  nla_get_u64(info->attrs[SMOOTHFS_ATTR_TRANSACTION_SEQ]),
-				  info->extack);
-	smoothfs_moves_exit(sbi);
+	/* Right after a cutover: no plan to abort (EINVAL), once closed. */
+	err = smoothfs_closer_settle_inode(inode);
+	if (!err) {
+		smoothfs_moves_enter_abort(sbi);
+		err = smoothfs_move_abort(sbi, inode,
+					  nla_get_u64(info->attrs[SMOOTHFS_ATTR_TRANSACTION_SEQ]),
+					  info->extack);
+		smoothfs_moves_exit(sbi);
+	}
 	smoothfs_nl_put(sbi, inode);
 	return err;
 }
@@ -1087,6 +1075,9 @@ int smoothfs_nl_quiesce(struct sk_buff *skb, struct genl_info *info)
 	spin_unlock(&sbi->moves.lock);
 	/* Cutovers are bounded: each waits for writers at most its timeout. */
 	err = wait_var_event_killable(&sbi->moves.in_flight, !READ_ONCE(sbi->moves.in_flight));
+	/* And their closes: quiesced, the tiers hold each file once. */
+	if (!err)
+		err = smoothfs_closer_settle(sbi);
 	smoothfs_pool_put(sbi);
 	return err;
 }

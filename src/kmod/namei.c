@@ -359,10 +359,15 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 	struct smoothfs_entry *entry = SMOOTHFS_E(dentry);
 	struct inode *inode = d_inode(dentry);
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
-	struct dentry *lower = entry->lower[si->tier];
 	const struct cred *old_cred;
+	struct dentry *lower;
 	int err;
 
+	/* Recovery must not find the old copy and no new one (close.c). */
+	err = smoothfs_closer_settle_inode(inode);
+	if (err)
+		return err;
+	lower = entry->lower[si->tier];
 	if (!lower)
 		return -ESTALE;
 	err = mnt_want_write(sbi->tiers[si->tier].root.mnt);

@@ -85,6 +85,10 @@ static int smoothfs_nl_inspect(struct sk_buff *skb, struct genl_info *info)
 		goto out_pool;
 	}
 	si = SMOOTHFS_I(inode);
+	/* A move whose cutover returned reads as placed (close.c). */
+	err = smoothfs_closer_settle_inode(inode);
+	if (err)
+		goto out_inode;
 
 	err = -ENOMEM;
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
@@ -115,6 +119,7 @@ static int smoothfs_nl_inspect(struct sk_buff *skb, struct genl_info *info)
 out_free:
 	nlmsg_free(reply);
 	kfree(buf);
+out_inode:
 	iput(inode);
 out_pool:
 	smoothfs_pool_put(sbi);

@@ -348,6 +348,16 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 			return -ENOMEM;
 	}
 	down_write(&c.sbi->rename_sem);
+	/*
+	 * Recovery finds a committed move's new copy by its path: moves of
+	 * this file or of any below this directory are closed first (close.c).
+	 */
+	err = smoothfs_closer_settle(c.sbi);
+	if (err) {
+		up_write(&c.sbi->rename_sem);
+		dput(tmp);
+		return err;
+	}
 	old_cred = override_creds(c.sbi->creator_cred);
 	if (!(flags & RENAME_EXCHANGE) && d_really_is_positive(new))
 		err = smoothfs_rename_targets(&c);

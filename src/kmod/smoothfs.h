@@ -45,6 +45,7 @@ struct smoothfs_stats {
 	atomic64_t cutover_waits;	/* cutovers that waited for a writer */
 	atomic64_t journal_commits;	/* durable COMMIT records */
 	atomic64_t journal_flushes;	/* fsyncs of the journal they took */
+	atomic64_t close_batches;	/* batches of moves closed (close.c) */
 	atomic64_t heat_records;	/* records multicast */
 	atomic64_t tier_faults;
 	atomic64_t tier_faults_suppressed;
@@ -58,6 +59,15 @@ struct smoothfs_pool_moves {
 	u32 reconcile_gen;		/* bumped by Reconcile: lifts revocations */
 	/* Bumped by every TierDown: a Reprobe begun before it does not undo it. */
 	u32 tier_down_gen[SMOOTHFS_MAX_TIERS];
+};
+
+/* close.c: moves switched and not yet closed. */
+struct smoothfs_closer {
+	spinlock_t lock;		/* pending */
+	struct list_head pending;	/* struct smoothfs_close.node */
+	atomic_t unclosed;		/* queued and not yet closed */
+	struct mutex run_lock;		/* one batch at a time */
+	struct delayed_work work;
 };
 
 struct smoothfs_sb_info {
@@ -89,6 +99,7 @@ struct smoothfs_sb_info {
 	struct kobject *kobj;		/* sysfs.c */
 	struct smoothfs_journal *journal;	/* journal.c */
 	struct smoothfs_pool_moves moves;	/* move.c */
+	struct smoothfs_closer closer;		/* close.c */
 };
 
 /* Activity of one inode since the last heat sample; under lock. */
@@ -125,6 +136,7 @@ struct smoothfs_move {
 	u64 seq;		/* transaction sequence of the open move */
 	u64 write_seq;
 	bool aborting;		/* placed, its staged copy still being removed */
+	bool closing;		/* switched, its close queued (close.c) */
 };
 
 /* Each smoothfs inode maps to exactly one lower object on one tier. */
@@ -272,6 +284,20 @@ int smoothfs_journal_commit(struct smoothfs_sb_info *sbi, const struct smoothfs_
  */
 int smoothfs_journal_done(struct smoothfs_sb_info *sbi, u64 seq, bool sync);
 
+/* close.c */
+struct smoothfs_close;
+void smoothfs_closer_init(struct smoothfs_sb_info *sbi);
+struct smoothfs_close *smoothfs_close_alloc(void);
+void smoothfs_close_free(struct smoothfs_close *c);
+void smoothfs_close_queue(struct smoothfs_sb_info *sbi, struct smoothfs_close *c,
+			  struct dentry *alias, u64 seq, unsigned int src_tier,
+			  struct dentry *src, unsigned int dst_tier, struct dentry *dst_dir);
+void smoothfs_closer_flush(struct smoothfs_sb_info *sbi);
+int smoothfs_closer_settle(struct smoothfs_sb_info *sbi);
+void smoothfs_closer_crowded(struct smoothfs_sb_info *sbi);
+int smoothfs_closer_settle_inode(struct inode *inode);
+void smoothfs_closer_stop(struct smoothfs_sb_info *sbi);
+
 /* link.c */
 int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new);
 
@@ -280,6 +306,9 @@ struct genl_info;
 void smoothfs_moves_init(struct smoothfs_sb_info *sbi);
 void smoothfs_move_inode_init(struct smoothfs_inode *si);
 u32 smoothfs_move_lower_get(struct inode *inode, struct path *lower);
+int smoothfs_fsync_dir(struct vfsmount *mnt, struct dentry *dentry);
+void smoothfs_move_set_state(struct smoothfs_sb_info *sbi, struct smoothfs_inode *si,
+			     u8 state, u64 seq);
 
 /* si->lower for a reader without the inode lock; path_put() it after. */
 static inline void smoothfs_inode_lower_get(struct inode *inode, struct path *lower)
@@ -288,7 +317,8 @@ static inline void smoothfs_inode_lower_get(struct inode *inode, struct path *lo
 }
 
 void smoothfs_move_wrote(struct inode *inode);
-int smoothfs_move_mmap_check(struct inode *inode, const struct vm_area_struct *vma);
+int smoothfs_move_mmap_check(struct file *file, struct file *lower,
+			     const struct vm_area_struct *vma);
 struct smoothfs_file;
 struct smoothfs_file *smoothfs_file_alloc(struct file *lower, u32 gen);
 void smoothfs_file_free(struct smoothfs_file *sf);

@@ -244,6 +244,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	init_rwsem(&sbi->rename_sem);
 	smoothfs_heat_init(sbi);
 	smoothfs_moves_init(sbi);
+	smoothfs_closer_init(sbi);
 	sbi->sb = sb;
 	sb->s_fs_info = sbi;
 	sbi->pool = ctx->pool;
@@ -309,6 +310,8 @@ static void smoothfs_kill_sb(struct super_block *sb)
 
 	smoothfs_sysfs_remove(sbi);
 	smoothfs_heat_stop(sbi);
+	/* The closer holds inodes: they go before the superblock's. */
+	smoothfs_closer_stop(sbi);
 	kill_anon_super(sb);
 	smoothfs_put_super_info(sbi);
 }

@@ -12,11 +12,13 @@
  *                          rank order, separated by spaces) that new files
  *                          leave free; 0..100 each.  A write gives every
  *                          tier's value or changes nothing.
- *   creates spills moves cutover_waits heat_records tier_faults
- *   tier_faults_suppressed
+ *   creates spills moves cutover_waits journal_commits journal_flushes
+ *   close_batches heat_records tier_faults tier_faults_suppressed
  *                      ro  counters since mount (moves: completed
- *                          cutovers; cutover_waits: cutovers that had to
- *                          wait for a data writer)
+ *                          moves; cutover_waits: cutovers that had to
+ *                          wait for a data writer; journal_flushes: the
+ *                          fsyncs that made journal_commits durable;
+ *                          close_batches: the batches moves were closed in)
  *
  * Bad writes fail with EINVAL and change nothing.
  *
@@ -174,6 +176,7 @@ static struct smoothfs_counter_attr smoothfs_counters[] = {
 	SMOOTHFS_COUNTER_ATTR(cutover_waits, cutover_waits),
 	SMOOTHFS_COUNTER_ATTR(journal_commits, journal_commits),
 	SMOOTHFS_COUNTER_ATTR(journal_flushes, journal_flushes),
+	SMOOTHFS_COUNTER_ATTR(close_batches, close_batches),
 	SMOOTHFS_COUNTER_ATTR(heat_records, heat_records),
 	SMOOTHFS_COUNTER_ATTR(tier_faults, tier_faults),
 	SMOOTHFS_COUNTER_ATTR(tier_faults_suppressed, tier_faults_suppressed),
@@ -196,6 +199,7 @@ static struct attribute *smoothfs_pool_attrs[] = {
 	&smoothfs_counters[6].attr.attr,
 	&smoothfs_counters[7].attr.attr,
 	&smoothfs_counters[8].attr.attr,
+	&smoothfs_counters[9].attr.attr,
 	NULL,
 };
 

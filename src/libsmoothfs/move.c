@@ -152,7 +152,7 @@ int smoothfs_move_file(smoothfs_client *c, const smoothfs_uuid_t *pool, const sm
 		return -EINVAL;
 	if (!pool || !oid)
 		return smoothfs__client_error(c, -EINVAL, "move: pool or object id is NULL");
-	if (flags & ~SMOOTHFS_MOVE_FORCE)
+	if (flags & ~(SMOOTHFS_MOVE_FORCE | SMOOTHFS_MOVE_WAIT_CLOSED))
 		return smoothfs__client_error(c, -EINVAL, "move: unknown flags 0x%x", flags);
 	r = smoothfs__find_tier_root(c, pool, dest_tier, &dest_root);
 	if (r < 0)
@@ -163,8 +163,16 @@ int smoothfs_move_file(smoothfs_client *c, const smoothfs_uuid_t *pool, const sm
 
 	smoothfs_oid_to_hex(oid, name);
 	r = copy_and_cutover(c, pool, oid, dest_root, seq, &stage_dir, name);
-	if (r >= 0)
-		return 0;
+	if (r >= 0) {
+		struct smoothfs_inspect_result ins = { 0 };
+
+		if (!(flags & SMOOTHFS_MOVE_WAIT_CLOSED))
+			return 0;
+		/* Inspect closes the move of the file it looks at first. */
+		r = smoothfs_inspect(c, pool, oid, &ins);
+		smoothfs_inspect_result_clear(&ins);
+		return r < 0 ? r : 0;
+	}
 
 	/*
 	 * Give the plan back; the kernel removes the staged copy too, but

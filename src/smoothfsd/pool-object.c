@@ -579,7 +579,8 @@ static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *e)
 	req = (struct move_request){
 		.oid = oid,
 		.tier = tier,
-		.flags = o.force ? SMOOTHFS_MOVE_FORCE : 0,
+		/* The caller learns of the move once it is over, old copy gone. */
+		.flags = SMOOTHFS_MOVE_WAIT_CLOSED | (o.force ? SMOOTHFS_MOVE_FORCE : 0),
 		.seq = seq,
 		.size = (uint64_t)st.st_size,
 	};

@@ -485,6 +485,27 @@ static void test_move_protocol(void **state)
 	close(src);
 }
 
+/* SMOOTHFS_MOVE_WAIT_CLOSED: an Inspect after the cutover (the kernel closes first). */
+static void test_move_wait_closed(void **state)
+{
+	static const uint8_t order[] = { SMOOTHFS_CMD_LIST_POOLS, SMOOTHFS_CMD_MOVE_PLAN,
+					 SMOOTHFS_CMD_INSPECT, SMOOTHFS_CMD_MOVE_CUTOVER,
+					 SMOOTHFS_CMD_INSPECT };
+	struct fake *f = *state;
+
+	if (geteuid() != 0)
+		skip();
+	close(make_source(f, &OID));
+	k_pools(f);
+	k_ack(f, 0);			/* plan */
+	k_inspect(f, "/dir/file");
+	k_ack(f, 0);			/* cutover */
+	k_inspect(f, "/dir/file");	/* after the close */
+	assert_int_equal(smoothfs_move_file(f->c, &POOL, &OID, 1, 77,
+					    SMOOTHFS_MOVE_WAIT_CLOSED), 0);
+	k_requests(f, order, 5, NULL);
+}
+
 static void test_move_cutover_fails(void **state)
 {
 	static const uint8_t order[] = { SMOOTHFS_CMD_LIST_POOLS, SMOOTHFS_CMD_MOVE_PLAN,
@@ -626,6 +647,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stage_replaces_and_refuses, setup_dirs,
 						teardown_dirs),
 		cmocka_unit_test_setup_teardown(test_move_protocol, setup_fake, teardown_fake),
+		cmocka_unit_test_setup_teardown(test_move_wait_closed, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_move_cutover_fails, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_move_wrong_source, setup_fake, teardown_fake),
 		cmocka_unit_test_setup_teardown(test_move_refused, setup_fake, teardown_fake),

@@ -11,7 +11,9 @@
  *   move-tool reconcile UUID
  *   move-tool tier-down UUID RANK
  *   move-tool reprobe UUID RANK
- *   move-tool move PATH DEST SEQ [force]      smoothfs_move_path()
+ *   move-tool move PATH DEST SEQ [force] [async]
+ *        smoothfs_move_path(), waiting for the move's close unless "async"
+ *        (SMOOTHFS_MOVE_WAIT_CLOSED)
  *   move-tool splice-stuck FILE MS            a writer stuck in the file:
  *        splice(2) from an empty pipe into FILE (at its end); after MS
  *        milliseconds one byte "Z" goes into the pipe and the splice ends.
@@ -101,6 +103,41 @@ static int splice_stuck(const char *path, unsigned int ms)
 	return 0;
 }
 
+/* "force" and "async", in any order; -1 for anything else. */
+static int move_flags(int argc, char **argv)
+{
+	unsigned int flags = SMOOTHFS_MOVE_WAIT_CLOSED;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "force"))
+			flags |= SMOOTHFS_MOVE_FORCE;
+		else if (!strcmp(argv[i], "async"))
+			flags &= ~SMOOTHFS_MOVE_WAIT_CLOSED;
+		else
+			return -1;
+	}
+	return flags;
+}
+
+/* A cutover, then an Inspect: it returns once the move is closed. */
+static int cutover(smoothfs_client *c, const smoothfs_uuid_t *uuid, const smoothfs_oid_t *oid,
+		   uint64_t seq, const char *write_seq)
+{
+	struct smoothfs_inspect_result ins = { 0 };
+	int r;
+
+	if (write_seq)
+		r = smoothfs_move_cutover_verify_write_seq(c, uuid, oid, seq, num(write_seq));
+	else
+		r = smoothfs_move_cutover(c, uuid, oid, seq);
+	if (r < 0)
+		return r;
+	r = smoothfs_inspect(c, uuid, oid, &ins);
+	smoothfs_inspect_result_clear(&ins);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	smoothfs_client *c = NULL;
@@ -131,11 +168,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "plan") && (argc == 6 || argc == 7))
 		r = smoothfs_move_plan_force(c, &uuid, &oid, num(argv[4]), num(argv[5]),
 					     argc == 7 && !strcmp(argv[6], "force"));
-	else if (!strcmp(cmd, "cutover") && argc == 5)
-		r = smoothfs_move_cutover(c, &uuid, &oid, num(argv[4]));
-	else if (!strcmp(cmd, "cutover") && argc == 6)
-		r = smoothfs_move_cutover_verify_write_seq(c, &uuid, &oid, num(argv[4]),
-							   num(argv[5]));
+	else if (!strcmp(cmd, "cutover") && (argc == 5 || argc == 6))
+		r = cutover(c, &uuid, &oid, num(argv[4]), argc == 6 ? argv[5] : NULL);
 	else if (!strcmp(cmd, "abort") && argc == 5)
 		r = smoothfs_move_abort(c, &uuid, &oid, num(argv[4]));
 	else if (!strcmp(cmd, "revoke") && argc == 4)
@@ -148,10 +182,9 @@ int main(int argc, char **argv)
 		r = smoothfs_tier_down(c, &uuid, num(argv[3]));
 	else if (!strcmp(cmd, "reprobe") && argc == 4)
 		r = smoothfs_reprobe(c, &uuid, num(argv[3]));
-	else if (!strcmp(cmd, "move") && (argc == 5 || argc == 6))
+	else if (!strcmp(cmd, "move") && argc >= 5 && move_flags(argc - 5, argv + 5) >= 0)
 		r = smoothfs_move_path(c, argv[2], num(argv[3]), num(argv[4]),
-				       argc == 6 && !strcmp(argv[5], "force") ?
-				       SMOOTHFS_MOVE_FORCE : 0);
+				       move_flags(argc - 5, argv + 5));
 	else {
 		fprintf(stderr, "usage: see the head of move-tool.c\n");
 		r = -EINVAL;

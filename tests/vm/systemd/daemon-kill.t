@@ -68,6 +68,11 @@ kill_and_check() {
 	ok $? "$name: smoothfsd restarted on the same database"
 	pid=$smoothfsd_pid
 	for _ in $(seq 60); do mountpoint_known && break; sleep 0.5; done
+	# Its look at the move closes it in the kernel too (the old copy goes).
+	for _ in $(seq 60); do
+		[ "$(grep -c "was interrupted" "$log")" -gt "$closed" ] && break
+		sleep 0.5
+	done
 	out=$(grep "^f-$name " "$manifest" >/run/daemon-kill.one && crash_check /run/daemon-kill.one)
 	ok $? "$name: f-$name as recorded, on tier '$(where "f-$name")' only"
 	[ -z "$out" ] || echo "$out"

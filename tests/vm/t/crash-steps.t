@@ -15,7 +15,7 @@
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 . "$SMOOTHFS_SRC/tests/vm/crash-lib.sh"
 
-steps=(plan commit rename dirsync switch unlink before-done after-done)
+steps=(plan commit rename switch dirsync unlink before-done after-done)
 # SMOOTHFS_T_CRASH_STEPS="after-done ...": only these steps.
 [ -z "${SMOOTHFS_T_CRASH_STEPS:-}" ] || read -r -a steps <<<"$SMOOTHFS_T_CRASH_STEPS"
 # SMOOTHFS_T_CRASH_DIRS="demote" or "promote": one of the two cases per step

@@ -42,7 +42,7 @@ mover() {
 	while :; do
 		i=$((i + 1))
 		f=${all[RANDOM % ${#all[@]}]}
-		if "$mt" move "$crash_mnt/$f" $((RANDOM % 2)) $((base + id * 100000 + i)) 2>/dev/null; then
+		if "$mt" move "$crash_mnt/$f" $((RANDOM % 2)) $((base + id * 100000 + i)) async 2>/dev/null; then
 			echo "$f" >>"$state/moved.$phase.$id"
 		fi
 	done

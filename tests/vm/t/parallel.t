@@ -10,7 +10,8 @@
 #    journal with the held one.  Quiesce waits for the held cutover and
 #    refuses plans meanwhile; once it ends, Quiesce returns, the journal
 #    is empty and both files are moved, intact.
-# 2. Eight movers move 200 files back and forth at once while writers
+# 2. Eight movers move 200 files back and forth at once (asynchronous
+#    moves: their closes are batched) while writers
 #    append to 16 of them and fsync: every move succeeds (a move of a
 #    written file may lose to a write with ESTALE, and its next one then
 #    find it in place already, EALREADY; nothing else fails),
@@ -19,7 +20,7 @@
 #    than commits.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 27
+plan 28
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a7a
 mnt=/mnt/par
@@ -150,7 +151,7 @@ mover() {
 	for round in 1 2; do
 		for ((i = 0; i < per; i++)); do
 			out=$("$mt" move "$mnt/d$w/f$i" $((round % 2)) \
-				$((100000 + w * 1000 + round * 100 + i)) 2>&1) ||
+				$((100000 + w * 1000 + round * 100 + i)) async 2>&1) ||
 				echo "f$i $out" >>"/tmp/par.fail$w"
 		done
 	done
@@ -170,6 +171,9 @@ lost=$(cat /tmp/par.fail* 2>/dev/null | grep -cE "$written_lost")
 is "$(cat /tmp/par.fail* 2>/dev/null | grep -vE "$written_lost")" "" \
 	"$total moves by $movers movers at once: none failed but a written file's to a write"
 echo "# $lost moves of written files lost to a write (ESTALE, then EALREADY)"
+# The moves were asynchronous: Quiesce closes them.
+"$mt" quiesce "$uuid" && "$mt" reconcile "$uuid"
+ok $? "Quiesce and Reconcile"
 commits=$(($(counter journal_commits) - commits0))
 flushes=$(($(counter journal_flushes) - flushes0))
 echo "# $commits commits took $flushes journal flushes"

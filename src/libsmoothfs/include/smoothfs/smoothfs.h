@@ -142,6 +142,13 @@ int smoothfs_reprobe(smoothfs_client *c, const smoothfs_uuid_t *pool, uint8_t ra
 
 /* Flags of smoothfs_move_file(). */
 #define SMOOTHFS_MOVE_FORCE	(1U << 0)	/* MovePlanForce: overrides pin_lease only */
+/*
+ * Return once the move is closed (the file placed, its old copy gone)
+ * rather than once it is committed and switched: the kernel closes moves
+ * in batches, after their cutovers.  For tools and tests; a mover of
+ * many files leaves it off.
+ */
+#define SMOOTHFS_MOVE_WAIT_CLOSED	(1U << 1)
 
 /*
  * Moves one file of a mounted pool to tier @dest_tier, the whole protocol:
@@ -150,7 +157,9 @@ int smoothfs_reprobe(smoothfs_client *c, const smoothfs_uuid_t *pool, uint8_t ra
  * mode, timestamps and every xattr, ACLs and the OID included), fsync,
  * then MoveCutoverVerifyWriteSeq; MoveAbort on any failure after the plan.
  * @seq: the transaction sequence, unique within the pool.  Returns 0 once
- * the file is on @dest_tier; the kernel's errno otherwise (EBUSY, EALREADY,
+ * the file is on @dest_tier, durably (the old copy goes soon after, or
+ * before the return with SMOOTHFS_MOVE_WAIT_CLOSED); the kernel's errno
+ * otherwise (EBUSY, EALREADY,
  * ESTALE when the file was written during the copy, ...), with the reason
  * in smoothfs_client_last_error().  Needs root (the lower tiers).
  */
