@@ -4,10 +4,13 @@
  * the library's objects, so it reaches the mover's internal steps too.
  *
  *   movebench move DEST SEQ PATH...     smoothfs_move_path() each PATH to
- *        tier DEST (transaction sequences SEQ, SEQ+1, ...); prints seconds
+ *        tier DEST (transaction sequences SEQ, SEQ+1, ...), then Quiesce
+ *        and Reconcile (the timed run ends with every move closed: old
+ *        copies gone); prints seconds
  *   movebench move-dir DIR DEST SEQ [JOBS]  the same for every regular
  *        file in DIR (listed first, untimed), JOBS files at once (default
- *        1; each thread with its own client); prints "seconds files"
+ *        1; each thread with its own client), Quiesce and Reconcile as
+ *        above; prints "seconds files"
  *   movebench copy-dir SRCDIR DSTDIR [JOBS]  the baseline with the
  *        mover's copy code: each file copied (data, owner, mode, xattrs,
  *        times), then fsync of the file and of DSTDIR, JOBS files at once
@@ -204,6 +207,31 @@ static void *copy_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * The kernel closes moves (removes the old copies) in batches after their
+ * cutovers; a timed run ends once every move is closed, which Quiesce
+ * waits for.  Reconcile lets moves start again.
+ */
+static int close_moves(const char *path)
+{
+	_cleanup_client_ smoothfs_client *c = NULL;
+	_cleanup_close_ int fd = -1;
+	smoothfs_uuid_t pool;
+	smoothfs_oid_t oid;
+	int r;
+
+	r = smoothfs_client_open(&c);
+	if (r < 0)
+		return die(NULL, "client", r);
+	fd = smoothfs__path_object(c, path, &pool, &oid);
+	if (fd < 0)
+		return die(c, path, fd);
+	r = smoothfs_quiesce(c, &pool);
+	if (r >= 0)
+		r = smoothfs_reconcile(c, &pool, "movebench");
+	return r < 0 ? die(c, "quiesce", r) : 0;
+}
+
 /* Runs @fn on @jobs threads over @b; 0 if every file went, 1 otherwise. */
 static int run_batch(struct batch *b, void *(*fn)(void *), unsigned int jobs)
 {
@@ -240,6 +268,8 @@ static int cmd_move(int argc, char **argv)
 	b.seq = num(argv[1]);
 	rc = run_batch(&b, move_worker, 1);
 	if (!rc)
+		rc = close_moves(b.files[b.n - 1]);
+	if (!rc)
 		printf("%.6f\n", now() - t0);
 	return rc;
 }
@@ -263,6 +293,8 @@ static int cmd_move_dir(int argc, char **argv)
 	b.seq = num(argv[2]);
 	t0 = now();
 	rc = run_batch(&b, move_worker, argc == 4 ? (unsigned int)num(argv[3]) : 1);
+	if (!rc && n)
+		rc = close_moves(files[n - 1]);
 	if (!rc)
 		printf("%.6f %zu\n", now() - t0, n);
 	free_list(files, n);
