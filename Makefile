@@ -53,7 +53,7 @@ VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	torture torture-soak \
-	dkms-check demo bench bench-move bench-dbus deb deb-built installed-check install install-lib install-dkms clean
+	dkms-check demo bench bench-move bench-dbus deb deb-built installed-check old-debs install install-lib install-dkms clean
 
 all: module lib daemon
 
@@ -235,10 +235,12 @@ vm-progs: $(VM_PROGS)
 # The crash tests stop the guest 16 + 25 times in full (make torture); in
 # make check each kernel takes one direction of every protocol step (6.1
 # demotions, 6.12 promotions) and two storms.
-# tests/vm/installed/installed.t installs the packages of make deb.
-VM_NEEDS_DEB = $(filter %/installed.t,$(TESTS))
+# tests/vm/installed/ installs the packages of make deb; upgrade.t also
+# those of an older build (tools/old-debs, from the repository's history).
+VM_NEEDS_DEB = $(filter tests/vm/installed/%,$(TESTS))
+VM_NEEDS_OLD_DEB = $(filter %/upgrade.t,$(TESTS))
 
-vm-check: module vm-progs daemon $(if $(VM_NEEDS_DEB),deb-built)
+vm-check: module vm-progs daemon $(if $(VM_NEEDS_DEB),deb-built) $(if $(VM_NEEDS_OLD_DEB),old-debs)
 	@test -n "$(KVER)" || { echo "no supported kernel installed: run tools/deps" >&2; exit 1; }
 ifneq ($(TESTS),)
 	tests/vm/run -k $(KVER) $(if $(filter tests/vm/systemd/% tests/vm/installed/% tests/vm/soak/%,$(TESTS)),-m systemd) \
@@ -285,19 +287,26 @@ vm-selftest: module
 	$(MAKE) -s -C $(KDIR) M=$(abspath $(SELFTEST_DIR)) modules
 	tests/vm/selftest/check $(KVER)
 
-# make check must cover both supported series.
+# make check must cover both supported series, and the installed
+# packages on the newest (about 9 minutes: DKMS under TCG).
 vm-check-all:
 	@case " $(KVERS)" in *" 6.1."*) ;; *) echo "no 6.1 kernel installed (tools/deps)" >&2; exit 1 ;; esac
 	@case " $(KVERS)" in *" 6.12."*) ;; *) echo "no 6.12 kernel installed (tools/deps)" >&2; exit 1 ;; esac
 	@set -e; for k in $(KVERS); do $(MAKE) --no-print-directory vm-check KVER=$$k; done
+	$(MAKE) --no-print-directory vm-check KVER=$(lastword $(KVERS)) TESTS=tests/vm/installed/installed.t
 
 # The packages installed with apt in the VM (systemd as PID 1), DKMS
-# building the module for the guest's kernel: slow under TCG (DKMS alone
-# takes 10-30 minutes), so not part of make check yet.
+# building the module for the guest's kernel, on every supported kernel,
+# and an upgrade from an older build with a pool mounted.
 installed-check: module vm-progs daemon
 	@set -e; for k in $(KVERS); do \
 		$(MAKE) --no-print-directory vm-check KVER=$$k TESTS=tests/vm/installed/installed.t; \
+		$(MAKE) --no-print-directory vm-check KVER=$$k TESTS=tests/vm/installed/upgrade.t; \
 	done
+
+# The packages of an older build, for upgrade.t.
+old-debs:
+	tools/old-debs
 
 # Build the module through DKMS for every supported kernel, in a private
 # DKMS tree (nothing is installed on this machine).
