@@ -13,8 +13,8 @@
 # unit symlinks and no /var/lib/smoothfs, and the tier data intact.
 # -dev: a program builds with pkg-config.
 #
-# Not covered here: package upgrades; DKMS builds for the running kernel
-# only (see below).
+# Upgrades are upgrade.t's; DKMS builds for the running kernel only (see
+# below).
 # vm-root: persistent
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
