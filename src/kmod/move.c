@@ -234,6 +234,19 @@ bool smoothfs_lower_current(struct file *file, struct file *lower)
 }
 
 /*
+ * From the plan until the inode is switched, and after a failed cutover
+ * until its abort, a new writable shared mapping could write the old
+ * copy behind the move's back.  Once switched, the mapping is of the
+ * new copy: the close that follows does not care.
+ */
+static bool smoothfs_move_state_busy(u8 state)
+{
+	return (state >= SMOOTHFS_MS_PLAN_ACCEPTED &&
+		state <= SMOOTHFS_MS_CUTOVER_IN_PROGRESS) ||
+	       state == SMOOTHFS_MS_FAILED;
+}
+
+/*
  * No new writable shared mapping while a move is open or after
  * RevokeMappings (until the next plan or Reconcile): its writes would
  * bypass the gate.  Once switched, the file is its new copy (only the
@@ -257,9 +270,7 @@ int smoothfs_move_mmap_check(struct file *file, struct file *lower,
 	gen = sf->gen;
 	spin_unlock(&sf->lock);
 	spin_lock(&mv->lock);
-	busy = (mv->state != SMOOTHFS_MS_PLACED && mv->state != SMOOTHFS_MS_SWITCHED &&
-		mv->state != SMOOTHFS_MS_CLEANUP_IN_PROGRESS &&
-		mv->state != SMOOTHFS_MS_CLEANUP_COMPLETE) ||
+	busy = smoothfs_move_state_busy(mv->state) ||
 	       (mv->revoked_gen && mv->revoked_gen == READ_ONCE(sbi->moves.reconcile_gen));
 	stale = stale || gen != mv->generation;
 	spin_unlock(&mv->lock);
