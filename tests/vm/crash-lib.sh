@@ -3,38 +3,25 @@
 # (tier 1), made afresh or mounted again after a hard stop; a manifest of
 # every file; and the checks after recovery.  Source after lib.sh.
 
+. "$SMOOTHFS_SRC/tests/vm/tier-lib.sh"
+
 crash_uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4c5a
 crash_mnt=/mnt/crash
-crash_tiers=(/c0 /c1)
+# Set here too: crash_pool may run in a subshell (run_ok).
+tiers=(/c0 /c1)
 crash_opts="pool=crash,uuid=$crash_uuid,tiers=/c0:/c1"
 mt=$SMOOTHFS_BUILD/vm-progs/move-tool
 
 # crash_pool new|old: mount the tiers (new: mkfs first) and the pool.
 crash_pool() {
 	load_smoothfs
-	modprobe -a ext4 xfs
-	mkdir -p "${crash_tiers[@]}" "$crash_mnt"
-	if [ "$1" = new ]; then
-		mkfs.ext4 -q -F "$(vm_disk disk0)" || return 1
-		mkfs.xfs -q -f "$(vm_disk disk1)" || return 1
-	fi
-	mount "$(vm_disk disk0)" /c0 || return 1
-	mount "$(vm_disk disk1)" /c1 || return 1
-	[ "$1" = old ] || rmdir /c0/lost+found
+	mkdir -p "$crash_mnt"
+	tier_disks "$1" ext4:/c0 xfs:/c1 || return 1
 	mount -t smoothfs -o "$crash_opts" none "$crash_mnt"
 }
 
 crash_umount() {
-	umount "$crash_mnt" && umount "${crash_tiers[@]}"
-}
-
-oidhex() { getfattr -n trusted.smoothfs.oid -e hex "$1" 2>/dev/null | sed -n 's/^trusted.smoothfs.oid=0x//p'; }
-
-# where PATH: the ranks of the tiers whose lower filesystem has PATH.
-where() {
-	local t out=
-	for t in 0 1; do [ -e "${crash_tiers[$t]}/$1" ] && out="$out$t"; done
-	echo "$out"
+	umount "$crash_mnt" && umount "${tiers[@]}"
 }
 
 # One manifest line per file: path sha256 oid st_ino uid:gid mode size;
@@ -57,12 +44,6 @@ crash_manifest() {
 	shift
 	for p in "$@"; do manifest_line "$p" $kind; done >"$out"
 }
-
-# staged: files left in the stage directories of both tiers.
-staged() { find /c0/.smoothfs/stage /c1/.smoothfs/stage -type f 2>/dev/null | wc -l; }
-
-# journal_size: bytes in the journal (0: no open transaction).
-journal_size() { stat -c %s /c0/.smoothfs/journal 2>/dev/null || echo missing; }
 
 # crash_check [-i] MANIFEST: every file of MANIFEST is as recorded
 # (content, OID, st_ino, owner, mode, size; -i: no content or size) and

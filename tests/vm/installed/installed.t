@@ -30,16 +30,8 @@ fast=$tiers/fast
 slow=$tiers/slow
 mnt=/mnt/smoothfs/tank
 obj=/org/smoothfs1/pool/tank
-# apt's output, kept with the run's results when there are any.
-log=/run/installed-apt.log
-[ -d /run/smoothfs-vm ] && [ -w /run/smoothfs-vm ] && log=/run/smoothfs-vm/installed-apt.log
-bc() { busctl --system --timeout=120 "$@"; }
-apt_get() {
-	echo "### $(date +%T) apt-get $*" >>"$log"
-	DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends \
-		-o Dpkg::Options::=--force-confold "$@" >>"$log" 2>&1
-}
-show_log() { tail -n 30 "$log" | sed 's/^/#   apt: /'; }
+apt_log=installed-apt.log
+. "$SMOOTHFS_SRC/tests/vm/installed/apt-lib.sh"
 status() { dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | tr -d ' '; }
 
 t_start=$(date +%s)

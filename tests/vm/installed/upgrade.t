@@ -28,15 +28,8 @@ slow=/srv/upgrade/slow
 mnt=/mnt/smoothfs/tank
 obj=/org/smoothfs1/pool/tank
 db=/var/lib/smoothfs/smoothfsd.db
-log=/run/upgrade-apt.log
-[ -d /run/smoothfs-vm ] && [ -w /run/smoothfs-vm ] && log=/run/smoothfs-vm/upgrade-apt.log
-bc() { busctl --system --timeout=120 "$@"; }
-apt_get() {
-	echo "### $(date +%T) apt-get $*" >>"$log"
-	DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends \
-		-o Dpkg::Options::=--force-confold "$@" >>"$log" 2>&1
-}
-show_log() { tail -n 30 "$log" | sed 's/^/#   apt: /'; }
+apt_log=upgrade-apt.log
+. "$SMOOTHFS_SRC/tests/vm/installed/apt-lib.sh"
 installed_version() { dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null | tr -s ' '; }
 versions() { local p; for p in $pkgs; do installed_version "$p"; echo; done | sort -u; }
 loaded() { cat /sys/module/smoothfs/version 2>&1; }

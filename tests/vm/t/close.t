@@ -18,6 +18,7 @@
 # 5. Unmounting with closes pending closes them: after the remount every
 #    file has one copy and the journal is empty, nothing staged.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
+. "$SMOOTHFS_SRC/tests/vm/tier-lib.sh"
 
 plan 33
 
@@ -28,18 +29,11 @@ nl=$SMOOTHFS_BUILD/vm-progs/nl-tool
 params=/sys/module/smoothfs/parameters
 sys=/sys/fs/smoothfs/$uuid
 load_smoothfs
-modprobe -a ext4 xfs
-mkdir -p /c0 /c1 "$mnt"
-mkfs.ext4 -q -F "$(vm_disk disk0)" && mount "$(vm_disk disk0)" /c0 && rmdir /c0/lost+found
-mkfs.xfs -q -f "$(vm_disk disk1)" && mount "$(vm_disk disk1)" /c1
-opts="pool=close,uuid=$uuid,tiers=/c0:/c1"
-mount -t smoothfs -o "$opts" none "$mnt"
+tier_disks new ext4:/c0 xfs:/c1
+opts="pool=close,uuid=$uuid,tiers=$(tiers_opt)"
+mkdir -p "$mnt" && mount -t smoothfs -o "$opts" none "$mnt"
 
-oidhex() { getfattr -n trusted.smoothfs.oid -e hex "$1" 2>/dev/null | sed -n 's/^trusted.smoothfs.oid=0x//p'; }
 field() { "$nl" inspect "$uuid" "$1" | sed -n "s/^$2=//p"; }
-where() { local t out=; for t in 0 1; do [ -e "/c$t/$1" ] && out="$out$t"; done; echo "$out"; }
-staged() { find /c0/.smoothfs/stage /c1/.smoothfs/stage -type f 2>/dev/null | wc -l; }
-journal_size() { stat -c %s /c0/.smoothfs/journal; }
 counter() { cat "$sys/$1"; }
 # running PID: whether PID is still running a second later.
 running() { sleep 1; kill -0 "$1" 2>/dev/null; }

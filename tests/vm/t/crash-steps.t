@@ -55,7 +55,7 @@ if [ "$phase" -gt 1 ]; then
 	back=$((1 - want))
 	run_ok "$c: the file moves again (to tier $back)" -- \
 		"$mt" move "$crash_mnt/victim" "$back" 1000
-	cmp -s "$state/victim.data" "$crash_mnt/victim" && cmp -s "$state/victim.data" "${crash_tiers[$back]}/victim" &&
+	cmp -s "$state/victim.data" "$crash_mnt/victim" && cmp -s "$state/victim.data" "${tiers[$back]}/victim" &&
 		[ "$(where victim)" = "$back" ] && [ "$(staged)" = 0 ]
 	ok $? "$c: and is intact on tier $back only"
 	crash_umount

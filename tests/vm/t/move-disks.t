@@ -9,25 +9,18 @@
 # writer appending through an open descriptor loses nothing across moves;
 # everything survives a remount.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
+. "$SMOOTHFS_SRC/tests/vm/tier-lib.sh"
 
 plan 38
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a72
 mnt=/mnt/md
 mt=$SMOOTHFS_BUILD/vm-progs/move-tool
-tiers=(/x0 /e1 /e2 /x3)
 load_smoothfs
-modprobe -a ext4 xfs
-mkdir -p "${tiers[@]}" "$mnt"
-mkfs.xfs -q -f "$(vm_disk disk0)" && mount "$(vm_disk disk0)" /x0
-mkfs.ext4 -q -F "$(vm_disk disk1)" && mount "$(vm_disk disk1)" /e1 && rmdir /e1/lost+found
-mkfs.ext4 -q -F "$(vm_disk disk2)" && mount "$(vm_disk disk2)" /e2 && rmdir /e2/lost+found
-mkfs.xfs -q -f "$(vm_disk disk3)" && mount "$(vm_disk disk3)" /x3
-opts="pool=md,uuid=$uuid,tiers=/x0:/e1:/e2:/x3"
-mount -t smoothfs -o "$opts" none "$mnt"
+tier_disks new xfs:/x0 ext4:/e1 ext4:/e2 xfs:/x3
+opts="pool=md,uuid=$uuid,tiers=$(tiers_opt)"
+mkdir -p "$mnt" && mount -t smoothfs -o "$opts" none "$mnt"
 
-oidhex() { getfattr -n trusted.smoothfs.oid -e hex "$1" 2>/dev/null | sed -n 's/^trusted.smoothfs.oid=0x//p'; }
-staged() { find "${tiers[@]/%//.smoothfs/stage}" -type f 2>/dev/null | wc -l; }
 attrs() {
 	stat -c '%i %u:%g %a %s %y' "$1"
 	getfacl -p --omit-header "$1" 2>/dev/null
@@ -35,11 +28,6 @@ attrs() {
 	oidhex "$1"
 }
 # where FILE: the tiers that hold it, by rank
-where() {
-	local t out=
-	for t in 0 1 2 3; do [ -e "${tiers[$t]}/$1" ] && out="$out$t"; done
-	echo "$out"
-}
 
 mkdir -p "$mnt/dir/sub"
 head -c 5000000 /dev/urandom >/tmp/f.orig

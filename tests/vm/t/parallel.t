@@ -19,6 +19,7 @@
 #    empty, the counters add up and the journal took no more flushes
 #    than commits.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
+. "$SMOOTHFS_SRC/tests/vm/tier-lib.sh"
 
 plan 28
 
@@ -30,18 +31,11 @@ jt=$SMOOTHFS_BUILD/vm-progs/journal-tool
 params=/sys/module/smoothfs/parameters
 sys=/sys/fs/smoothfs/$uuid
 load_smoothfs
-modprobe -a ext4 xfs
-mkdir -p /p0 /p1 "$mnt"
-mkfs.ext4 -q -F "$(vm_disk disk0)" && mount "$(vm_disk disk0)" /p0 && rmdir /p0/lost+found
-mkfs.xfs -q -f "$(vm_disk disk1)" && mount "$(vm_disk disk1)" /p1
-opts="pool=par,uuid=$uuid,tiers=/p0:/p1"
-mount -t smoothfs -o "$opts" none "$mnt"
+tier_disks new ext4:/p0 xfs:/p1
+opts="pool=par,uuid=$uuid,tiers=$(tiers_opt)"
+mkdir -p "$mnt" && mount -t smoothfs -o "$opts" none "$mnt"
 
-oidhex() { getfattr -n trusted.smoothfs.oid -e hex "$1" 2>/dev/null | sed -n 's/^trusted.smoothfs.oid=0x//p'; }
 field() { "$nl" inspect "$uuid" "$1" | sed -n "s/^$2=//p"; }
-where() { local t out=; for t in 0 1; do [ -e "/p$t/$1" ] && out="$out$t"; done; echo "$out"; }
-staged() { find /p0/.smoothfs/stage /p1/.smoothfs/stage -type f 2>/dev/null | wc -l; }
-journal_size() { stat -c %s /p0/.smoothfs/journal; }
 counter() { cat "$sys/$1"; }
 # wait_gone PID SECONDS: whether PID exits within SECONDS.
 wait_gone() {
