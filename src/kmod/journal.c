@@ -241,6 +241,36 @@ static struct smoothfs_journal_open *smoothfs_journal_find(struct smoothfs_journ
 	return NULL;
 }
 
+static bool smoothfs_journal_find_oid(struct smoothfs_journal *j, const u8 *oid)
+{
+	unsigned int i;
+
+	for (i = 0; i < j->nopen; i++)
+		if (!memcmp(j->open[i].oid, oid, SMOOTHFS_OID_LEN))
+			return true;
+	return false;
+}
+
+/*
+ * Whether a move of object @oid is open: committed and not yet done.  One
+ * whose close failed stays open until the next mount, and so does one
+ * recovery could not finish; the object moves no more until then, or
+ * the recovery of the old record could take the new move's copy for the
+ * old move's source.
+ */
+bool smoothfs_journal_oid_open(struct smoothfs_sb_info *sbi, const u8 *oid)
+{
+	struct smoothfs_journal *j = sbi->journal;
+	bool open;
+
+	if (!j)
+		return false;
+	mutex_lock(&j->lock);
+	open = smoothfs_journal_find_oid(j, oid);
+	mutex_unlock(&j->lock);
+	return open;
+}
+
 int smoothfs_journal_commit(struct smoothfs_sb_info *sbi, const struct smoothfs_journal_rec *rec)
 {
 	struct smoothfs_journal *j = sbi->journal;
@@ -263,6 +293,8 @@ int smoothfs_journal_commit(struct smoothfs_sb_info *sbi, const struct smoothfs_
 	mutex_lock(&j->lock);
 	if (smoothfs_journal_find(j, rec->seq))
 		err = -EEXIST;
+	else if (smoothfs_journal_find_oid(j, rec->oid))
+		err = -EBUSY;
 	else if (j->nopen == SMOOTHFS_JOURNAL_MAX_OPEN)
 		err = -EBUSY;
 	else
@@ -796,6 +828,12 @@ static void smoothfs_recover(struct smoothfs_recovery *r)
 				sbi->pool, le64_to_cpu(rec->seq), rec->oid, rec->dst_tier, err);
 			j->keep = true;
 			r->keep_stage[rec->dst_tier] = true;
+			/* Open until a mount recovers it: the object does not move. */
+			if (j->nopen < SMOOTHFS_JOURNAL_MAX_OPEN) {
+				j->open[j->nopen].seq = le64_to_cpu(rec->seq);
+				memcpy(j->open[j->nopen].oid, rec->oid, SMOOTHFS_OID_LEN);
+				j->nopen++;
+			}
 		}
 	}
 	if (size != full)

@@ -80,6 +80,7 @@ void smoothfs_move_inode_init(struct smoothfs_inode *si)
 	mv->write_seq = 0;
 	mv->aborting = false;
 	mv->closing = false;
+	mv->close_stuck = false;
 }
 
 /*
@@ -423,6 +424,11 @@ static int smoothfs_move_plan(struct smoothfs_sb_info *sbi, struct inode *inode,
 
 	if (!S_ISREG(inode->i_mode)) {
 		NL_SET_ERR_MSG(extack, "only regular files move");
+		return -EBUSY;
+	}
+	if (smoothfs_journal_oid_open(sbi, si->oid)) {
+		NL_SET_ERR_MSG(extack,
+			       "the file's last move is still open in the journal: it moves again after the next mount");
 		return -EBUSY;
 	}
 	pin = READ_ONCE(si->pin);
@@ -1000,6 +1006,9 @@ int smoothfs_nl_move_plan(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (!err) {
 		err = smoothfs_closer_settle_inode(inode);
+		if (err == -EIO)
+			NL_SET_ERR_MSG(info->extack,
+				       "the last move's old copy cannot be removed from its tier yet");
 		if (!err)
 			err = smoothfs_move_plan(sbi, inode, dest, seq, force, info->extack);
 		iput(inode);

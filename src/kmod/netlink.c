@@ -85,9 +85,12 @@ static int smoothfs_nl_inspect(struct sk_buff *skb, struct genl_info *info)
 		goto out_pool;
 	}
 	si = SMOOTHFS_I(inode);
-	/* A move whose cutover returned reads as placed (close.c). */
+	/*
+	 * A move whose cutover returned reads as placed (close.c), or as
+	 * cleanup_in_progress while its old copy cannot be removed.
+	 */
 	err = smoothfs_closer_settle_inode(inode);
-	if (err)
+	if (err && err != -EIO)
 		goto out_inode;
 
 	err = -ENOMEM;

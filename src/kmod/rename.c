@@ -350,9 +350,14 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 	down_write(&c.sbi->rename_sem);
 	/*
 	 * Recovery finds a committed move's new copy by its path: moves of
-	 * this file or of any below this directory are closed first (close.c).
+	 * this file or of any below this directory are closed first (close.c);
+	 * a file whose close is stuck, and any directory above it, stays.
 	 */
 	err = smoothfs_closer_settle(c.sbi);
+	if (!err)
+		err = smoothfs_closer_check_tree(c.sbi, old);
+	if (!err && d_really_is_positive(new))
+		err = smoothfs_closer_check_tree(c.sbi, new);
 	if (err) {
 		up_write(&c.sbi->rename_sem);
 		dput(tmp);

@@ -65,8 +65,9 @@ struct smoothfs_pool_moves {
 struct smoothfs_closer {
 	spinlock_t lock;		/* pending */
 	struct list_head pending;	/* struct smoothfs_close.node */
-	atomic_t unclosed;		/* queued and not yet closed */
-	struct mutex run_lock;		/* one batch at a time */
+	atomic_t unclosed;		/* queued and not yet closed nor stuck */
+	struct mutex run_lock;		/* one batch at a time; stuck */
+	struct list_head stuck;		/* closes that failed (close.c) */
 	struct delayed_work work;
 };
 
@@ -137,6 +138,7 @@ struct smoothfs_move {
 	u64 write_seq;
 	bool aborting;		/* placed, its staged copy still being removed */
 	bool closing;		/* switched, its close queued (close.c) */
+	bool close_stuck;	/* its old copy cannot be removed yet (close.c) */
 };
 
 /* Each smoothfs inode maps to exactly one lower object on one tier. */
@@ -275,6 +277,7 @@ void smoothfs_journal_close(struct smoothfs_sb_info *sbi);	/* unmount; idempoten
  * bad tier or a path that leaves the tier, -EEXIST for a seq already
  * open, -EBUSY with SMOOTHFS_JOURNAL_MAX_OPEN (256) moves open.
  */
+bool smoothfs_journal_oid_open(struct smoothfs_sb_info *sbi, const u8 *oid);
 int smoothfs_journal_commit(struct smoothfs_sb_info *sbi, const struct smoothfs_journal_rec *rec);
 /*
  * Append DONE for @seq, and truncate the journal to empty when no
@@ -292,10 +295,10 @@ void smoothfs_close_free(struct smoothfs_close *c);
 void smoothfs_close_queue(struct smoothfs_sb_info *sbi, struct smoothfs_close *c,
 			  struct dentry *alias, u64 seq, unsigned int src_tier,
 			  struct dentry *src, unsigned int dst_tier, struct dentry *dst_dir);
-void smoothfs_closer_flush(struct smoothfs_sb_info *sbi);
 int smoothfs_closer_settle(struct smoothfs_sb_info *sbi);
 void smoothfs_closer_crowded(struct smoothfs_sb_info *sbi);
 int smoothfs_closer_settle_inode(struct inode *inode);
+int smoothfs_closer_check_tree(struct smoothfs_sb_info *sbi, struct dentry *dentry);
 void smoothfs_closer_stop(struct smoothfs_sb_info *sbi);
 
 /* link.c */

@@ -17,10 +17,17 @@
 #    every file has one lower copy, the journal is empty.
 # 5. Unmounting with closes pending closes them: after the remount every
 #    file has one copy and the journal is empty, nothing staged.
+# 6. A close that cannot unlink the old copy (made immutable on its tier,
+#    as a failing disk would refuse it) is stuck: the mount reads the new
+#    copy, also with the caches dropped; unlink, rename and a move of the
+#    file, and a rename of its directory, fail with EIO (other files move
+#    and rename); once the old copy can go, the closer removes it by
+#    itself.  Unmounting gives up on a stuck close: its record stays
+#    open and the next mount removes the old copy.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 . "$SMOOTHFS_SRC/tests/vm/tier-lib.sh"
 
-plan 33
+plan 51
 
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a7c
 mnt=/mnt/close
@@ -158,5 +165,58 @@ n0=$(find /c0/many -type f | wc -l)
 n1=$(find /c1/many -type f | wc -l)
 is "$n0 $n1" "40 120" "after the remount: 40 files on tier 0, 120 on tier 1, one copy each"
 is "$(cd "$mnt/many" && cat f* | md5sum)" "$sum_before" "every byte is there"
+
+# --- 6. a close that cannot remove the old copy -------------------------
+# The old copy is made immutable on its tier: its unlink fails (EPERM),
+# as on a failing disk, until it is made mutable again.
+stuck_close() {
+	mkdir -p "$(dirname "/tmp/close.$1")"
+	head -c 300000 /dev/urandom >"/tmp/close.$1"
+	cp "/tmp/close.$1" "$mnt/$1"
+	hold_close
+	"$mt" move "$mnt/$1" 1 "$2" async &&
+		wait_dmesg "cutover held at step dirsync (test hook)" 10 &&
+		chattr +i "/c0/$1" &&
+		echo appended >>"$mnt/$1" && echo appended >>"/tmp/close.$1" &&
+		released &&
+		wait_dmesg "old copy ${1##*/} on tier 0 cannot be removed" 10
+}
+mkdir "$mnt/sd"
+stuck_close sd/s 3000
+ok $? "a close whose old copy cannot be unlinked is stuck (kernel log)"
+so=$(oidhex "$mnt/sd/s")
+is "$(where sd/s)" 01 "both copies are on the tiers"
+# The close holds the file's dentry: the name leads to the new copy.
+echo 2 >/proc/sys/vm/drop_caches
+cmp -s /tmp/close.sd/s "$mnt/sd/s"
+ok $? "the mount reads the new copy, also with the caches dropped"
+is "$(field "$so" state)" cleanup_in_progress "Inspect: cleanup_in_progress"
+run_fails "Input/output error" "an unlink of the file fails: EIO" -- rm "$mnt/sd/s"
+run_fails "Input/output error" "a rename of it fails: EIO" -- mv "$mnt/sd/s" "$mnt/sd/s2"
+run_fails "Input/output error" "a rename of its directory fails: EIO" -- mv "$mnt/sd" "$mnt/sd2"
+run_fails "Input/output error" "a move of it fails: EIO" -- "$mt" move "$mnt/sd/s" 0 3001
+run_ok "other files move and rename meanwhile" -- sh -c "
+	'$mt' move '$mnt/many/f50' 0 3010 && mv '$mnt/many/f50' '$mnt/many/g50'"
+chattr -i /c0/sd/s
+# Tried again every 5 s.
+for ((i = 0; i < 150; i++)); do [ "$(where sd/s)" = 1 ] && break; sleep 0.1; done
+is "$(where sd/s)" 1 "once the old copy can go, the closer removes it by itself"
+is "$(field "$so" state) $(journal_size)" "placed 0" "Inspect: placed; the journal is empty"
+cmp -s /tmp/close.sd/s "$mnt/sd/s"
+ok $? "the file reads whole"
+run_ok "it moves back, its directory renames" -- sh -c "
+	'$mt' move '$mnt/sd/s' 0 3002 && mv '$mnt/sd' '$mnt/sd2'"
+
+stuck_close u 3003
+ok $? "another stuck close"
+umount "$mnt"
+ok $? "the pool unmounts with it"
+[ "$(journal_size)" -gt 0 ] && dmesg | grep -qF "old copy u on tier 0 stays until the next mount"
+ok $? "its record stays open in the journal"
+chattr -i /c0/u
+mount -t smoothfs -o "$opts" none "$mnt"
+is "$(where u) $(journal_size) $(staged)" "1 0 0" "the next mount removes the old copy and closes the record"
+cmp -s /tmp/close.u "$mnt/u"
+ok $? "the file reads whole"
 umount "$mnt"
 echo none >$params/crash_hold

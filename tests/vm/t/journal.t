@@ -10,7 +10,7 @@
 # recovery reads no directory but the stage directories.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 49
+plan 50
 
 jt=$SMOOTHFS_BUILD/vm-progs/journal-tool
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60
@@ -239,6 +239,9 @@ dmesg | grep -q "pool jtank: tier 1: cannot create .smoothfs/stage (error -20), 
 ok $? "it is logged"
 [ "$(cat "$t0/fp.txt")" = "source p" ] && [ "$(size "$J")" = 4096 ]
 ok $? "its move is not recovered and stays in the journal"
+stat "$mnt/fp.txt" >/dev/null
+run_fails "Device or resource busy" "the file does not move while its record is open" -- \
+	"$SMOOTHFS_BUILD/vm-progs/move-tool" plan "$uuid" "$P" 1 61
 umount "$mnt"
 rm "$t1/.smoothfs" && mv /jd1/saved-meta "$t1/.smoothfs"
 run_ok "mount once the tier is repaired" -- mount -t smoothfs -o "$opts" none "$mnt"
