@@ -14,6 +14,7 @@
 #   make bench            benchmarks in the VM (BENCH_KVER, BENCH_SCALE, …;
 #                         see bench/run and docs/benchmarks.md)
 #   make bench-move       movement benchmarks only (bench/run-move)
+#   make bench-scale      mount time and memory with 10k-1M files (bench/run-scale)
 #   make deb              Debian packages
 #   make install          userspace and the DKMS source tree into DESTDIR
 
@@ -53,7 +54,7 @@ VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	torture torture-soak \
-	dkms-check demo bench bench-move bench-dbus deb deb-built installed-check old-debs install install-lib install-dkms clean
+	dkms-check demo bench bench-move bench-scale bench-dbus deb deb-built installed-check old-debs install install-lib install-dkms clean
 
 all: module lib daemon
 
@@ -344,6 +345,7 @@ bench:
 	@$(MAKE) --no-print-directory $(B)/bench/metabench
 	BENCH_KVER=$(BENCH_KVER) bench/run
 	@$(MAKE) --no-print-directory bench-move
+	@$(MAKE) --no-print-directory bench-scale
 	@$(MAKE) --no-print-directory bench-dbus
 
 # Movement (bench/run-move): the mover against cp, the writer's pause at
@@ -357,6 +359,12 @@ bench-move:
 	@$(MAKE) --no-print-directory module KVER=$(BENCH_KVER)
 	@$(MAKE) --no-print-directory $(B)/bench/metabench $(B)/bench/movebench
 	BENCH_KVER=$(BENCH_KVER) bench/run-move
+
+# Scale (bench/run-scale): mount time and kernel memory of a pool over
+# tiers that already hold 10k, 100k and 1M files.
+bench-scale:
+	@$(MAKE) --no-print-directory module KVER=$(BENCH_KVER)
+	BENCH_KVER=$(BENCH_KVER) bench/run-scale
 
 # The D-Bus API (bench/run-dbus): call rates with 100 pools, CreatePool
 # and Destroy against systemd-mount, with systemd as PID 1.
