@@ -8,11 +8,16 @@
  *   policy-sim [-n objects] [-c fast-tier-objects | -p fast-tier-percent]
  *              [-a accesses-per-interval]
  *              [-i intervals] [-s seed] [-H half-life-in-intervals] [-y hysteresis]
+ *              [-t series-file]
  *
  * Every object has the same size, so a hit ratio by accesses is also one
  * by bytes.  The planner's decisions take effect at the end of each
  * interval, as the daemon's do; LRU reacts on every access, which favours
  * it after a shift of the hot set.  Deterministic for a given seed.
+ *
+ * -t writes every interval's hit ratios (warm-up included) as
+ * tab-separated "trace interval optimal lru-cache lru-mover smoothfs"
+ * lines, for bench/plot.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,6 +78,7 @@ struct sim_config {
 	uint64_t seed;
 	double half_life_intervals;
 	double hysteresis;
+	FILE *series;		/* per-interval hit ratios, or NULL */
 };
 
 enum trace_kind { TRACE_ZIPF, TRACE_SHIFT, TRACE_SCAN };
@@ -293,9 +299,9 @@ static int run(const struct sim_config *cfg, const struct scenario *sc, struct r
 					recovered_worst = recovered_after;
 			}
 		}
-		if (getenv("POLICY_SIM_TRACE") && iv >= warmup)
-			fprintf(stderr, "%s interval %u (%u after shift): optimal %.3f smoothfs %.3f\n",
-				sc->name, iv, since_shift, (double)io / it, (double)ih / it);
+		if (cfg->series)
+			fprintf(cfg->series, "%s\t%u\t%.4f\t%.4f\t%.4f\t%.4f\n", sc->name, iv,
+				(double)io / it, (double)il / it, (double)im / it, (double)ih / it);
 		since_shift++;
 		/* The planner sees the heat as of the end of the interval. */
 		for (size_t i = 0; i < cfg->n; i++) {
@@ -349,9 +355,10 @@ int main(int argc, char **argv)
 		.seed = 1, .half_life_intervals = 0.5, .hysteresis = 0.5,
 	};
 	long pct = -1;
+	const char *series = NULL;
 	int opt, fails = 0;
 
-	while ((opt = getopt(argc, argv, "n:c:p:a:i:s:H:y:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:p:a:i:s:H:y:t:")) != -1) {
 		switch (opt) {
 		case 'n': cfg.n = strtoul(optarg, NULL, 0); break;
 		case 'c': cfg.cap = strtoul(optarg, NULL, 0); break;
@@ -361,9 +368,10 @@ int main(int argc, char **argv)
 		case 's': cfg.seed = strtoull(optarg, NULL, 0); break;
 		case 'H': cfg.half_life_intervals = strtod(optarg, NULL); break;
 		case 'y': cfg.hysteresis = strtod(optarg, NULL); break;
+		case 't': series = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s [-n N] [-c CAP | -p PERCENT] [-a ACCESSES] [-i INTERVALS] "
-				"[-s SEED] [-H HALF_LIFE] [-y HYSTERESIS]\n", argv[0]);
+				"[-s SEED] [-H HALF_LIFE] [-y HYSTERESIS] [-t SERIES]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -375,6 +383,13 @@ int main(int argc, char **argv)
 	    cfg.intervals < 6 || !(cfg.half_life_intervals > 0) || !(cfg.hysteresis >= 0)) {
 		fprintf(stderr, "policy-sim: bad parameters\n");
 		return 2;
+	}
+	if (series) {
+		cfg.series = fopen(series, "we");
+		if (!cfg.series) {
+			fprintf(stderr, "policy-sim: %s: %s\n", series, strerror(errno));
+			return 1;
+		}
 	}
 	printf("objects %zu, fast tier %zu objects, %zu accesses per interval, %u intervals, "
 	       "half-life %.2f intervals, hysteresis %.2f, seed %llu\n\n",
@@ -403,6 +418,10 @@ int main(int argc, char **argv)
 			printf("%u | %s |\n", res.recovery, ok ? "met" : "MISSED");
 		else
 			printf("- | %s |\n", ok ? "met" : "MISSED");
+	}
+	if (cfg.series && fclose(cfg.series) != 0) {
+		fprintf(stderr, "policy-sim: %s: %s\n", series, strerror(errno));
+		return 1;
 	}
 	return fails ? 1 : 0;
 }
