@@ -15,6 +15,8 @@
 #                         see bench/run and docs/benchmarks.md)
 #   make bench-move       movement benchmarks only (bench/run-move)
 #   make bench-scale      mount time and memory with 10k-1M files (bench/run-scale)
+#   make bench-report     the last runs' tables into docs/benchmarks.md, plots
+#                         into docs/bench/ (bench/report; make bench ends with it)
 #   make deb              Debian packages
 #   make install          userspace and the DKMS source tree into DESTDIR
 
@@ -54,7 +56,7 @@ VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	torture torture-soak \
-	dkms-check demo bench bench-move bench-scale bench-dbus deb deb-built installed-check old-debs install install-lib install-dkms clean
+	dkms-check demo bench bench-move bench-scale bench-dbus bench-report deb deb-built installed-check old-debs install install-lib install-dkms clean
 
 all: module lib daemon
 
@@ -347,6 +349,12 @@ bench:
 	@$(MAKE) --no-print-directory bench-move
 	@$(MAKE) --no-print-directory bench-scale
 	@$(MAKE) --no-print-directory bench-dbus
+	@$(MAKE) --no-print-directory bench-report
+
+# The tables of the last runs (build/bench/*/report.md) and the policy
+# simulator's into docs/benchmarks.md; the figures into docs/bench/.
+bench-report: $(B)/bench/policy-sim
+	BENCH_KVER=$(BENCH_KVER) bench/report
 
 # Movement (bench/run-move): the mover against cp, the writer's pause at
 # cutover, foreground I/O next to moves.  movebench links the library's

@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+# Shared by bench/run*: sourced, with $src set.
+# shellcheck disable=SC2154,SC2034  # src comes from, rc goes to, the caller
+
+# bench_boot LOG ARG...: boot the test VM (tests/vm/run ARG...) with its
+# output in LOG; sets rc to its exit status.  With BENCH_TABLES_ONLY set
+# (bench/report --tables), nothing boots: the tables are made again from
+# the last run's LOG.
+bench_boot() {
+	local log=$1
+	shift
+	if [ -n "${BENCH_TABLES_ONLY:-}" ]; then
+		[ -s "$log" ] || { echo "bench: no earlier run in $log" >&2; exit 1; }
+		rc=0
+		return
+	fi
+	set +e
+	"$src/tests/vm/run" "$@" >"$log" 2>&1
+	rc=$?
+	set -e
+}
+
+# bench_when LOG: when that run ended, for the tables' first line.
+bench_when() {
+	date -u -r "$1" '+%Y-%m-%d %H:%M UTC'
+}
