@@ -15,6 +15,7 @@
 #                         see bench/run and docs/benchmarks.md)
 #   make bench-move       movement benchmarks only (bench/run-move)
 #   make bench-scale      mount time and memory with 10k-1M files (bench/run-scale)
+#   make bench-tiering    the policy end to end: a pool tiered under Zipf reads
 #   make bench-report     the last runs' tables into docs/benchmarks.md, plots
 #                         into docs/bench/ (bench/report; make bench ends with it)
 #   make deb              Debian packages
@@ -56,7 +57,7 @@ VM_SYSTEMD_TESTS ?= $(sort $(wildcard tests/vm/systemd/*.t))
 
 .PHONY: all lib daemon dbus-check install-daemon vm-progs policy-sim fuzz checkpatch module deps check check-built unit-check vm-check vm-check-all vm-selftest \
 	torture torture-soak \
-	dkms-check demo bench bench-move bench-scale bench-dbus bench-report deb deb-built installed-check old-debs install install-lib install-dkms clean
+	dkms-check demo bench bench-move bench-scale bench-dbus bench-tiering bench-report deb deb-built installed-check old-debs install install-lib install-dkms clean
 
 all: module lib daemon
 
@@ -349,7 +350,19 @@ bench:
 	@$(MAKE) --no-print-directory bench-move
 	@$(MAKE) --no-print-directory bench-scale
 	@$(MAKE) --no-print-directory bench-dbus
+	@$(MAKE) --no-print-directory bench-tiering
 	@$(MAKE) --no-print-directory bench-report
+
+# The placement policy end to end (bench/run-tiering): Zipf reads on a
+# three-tier pool while smoothfsd tiers it, with systemd as PID 1.
+$(B)/bench/zipfread: bench/prog/zipfread.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< -lm
+
+bench-tiering:
+	@$(MAKE) --no-print-directory module daemon KVER=$(BENCH_KVER)
+	@$(MAKE) --no-print-directory $(B)/bench/zipfread
+	BENCH_KVER=$(BENCH_KVER) bench/run-tiering
 
 # The tables of the last runs (build/bench/*/report.md) and the policy
 # simulator's into docs/benchmarks.md; the figures into docs/bench/.

@@ -24,3 +24,14 @@ bench_boot() {
 bench_when() {
 	date -u -r "$1" '+%Y-%m-%d %H:%M UTC'
 }
+
+# bench_raw LOG RAW: the run's "# bench...:" lines into RAW (and a copy
+# to BENCH_OUT if set); on a failed run, the failures to stderr.
+bench_raw() {
+	sed -n 's/^ *\(# bench[a-z-]*: .*\)/\1/p' "$1" >"$2"
+	[ -z "${BENCH_OUT:-}" ] || cp "$2" "$BENCH_OUT"
+	if [ "$rc" -ne 0 ]; then
+		echo "bench: the VM run failed (log: $1)" >&2
+		grep -E '^ *(not ok|#   )' "$1" | head -n 40 >&2 || true
+	fi
+}
