@@ -384,7 +384,7 @@ bench-move:
 # Scale (bench/run-scale): mount time and kernel memory of a pool over
 # tiers that already hold 10k, 100k and 1M files.
 bench-scale:
-	@$(MAKE) --no-print-directory module KVER=$(BENCH_KVER)
+	@$(MAKE) --no-print-directory module vm-progs KVER=$(BENCH_KVER)
 	BENCH_KVER=$(BENCH_KVER) bench/run-scale
 
 # The D-Bus API (bench/run-dbus): call rates with 100 pools, CreatePool

@@ -15,6 +15,12 @@
 #              same walk on the bare tiers for comparison
 #   walk       seconds of that walk through the pool and over the bare
 #              tiers
+#   heat       every file opened once (cat through xargs: N active
+#              files, the heat samples held back meanwhile), then the
+#              drain of their heat into HEAT_SAMPLE messages to a
+#              subscriber (nl-tool events): its time, from the sysfs
+#              write that brings the sample forward to the last message,
+#              against the time the opens took, and the records received
 # Prints, one TAP result per count:
 #   # bench-scale: N KEY VALUE
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
@@ -23,6 +29,11 @@
 mnt=/mnt/scale
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4b03
 opts="pool=scale,uuid=$uuid,tiers=/s0:/s1:/s2"
+sys=/sys/fs/smoothfs/$uuid
+nl=$SMOOTHFS_BUILD/vm-progs/nl-tool
+# The heat subscriber stops after this long without a sample: long enough
+# for it to be still waiting when the sample is brought forward.
+quiet_ms=5000
 read -r -a counts <<<"$SCALE_COUNTS"
 
 plan "${#counts[@]}"
@@ -83,6 +94,22 @@ EOF
 		echo "# bench-scale: $n walk-files $files"
 		echo "# bench-scale: $n inodes-walk $(($(objects) - base_objs))"
 		echo "# bench-scale: $n slab-kb-walk $(($(slab_kb) - base_slab))"
+		# Heat: N files opened, then one drain of all of them.
+		interval=$(cat "$sys/heat_interval_ms")
+		echo 3600000 >"$sys/heat_interval_ms"
+		start=$(date +%s%N)
+		find "$mnt" -type f -print0 | xargs -0 cat
+		echo "# bench-scale: $n open-ms $(ms "$start")"
+		"$nl" events 0 "$quiet_ms" 10 >/tmp/heat.out &
+		sub=$!
+		for _ in $(seq 100); do grep -q subscribed /tmp/heat.out && break; sleep 0.1; done
+		start=$(date +%s%N)
+		echo 100 >"$sys/heat_interval_ms"
+		wait "$sub"
+		echo "# bench-scale: $n heat-drain-ms $(($(ms "$start") - quiet_ms - 100))"
+		echo "# bench-scale: $n heat-records $(grep -c '^heat ' /tmp/heat.out)"
+		echo "# bench-scale: $n heat-messages $(grep -c '^event=10 ' /tmp/heat.out)"
+		echo "$interval" >"$sys/heat_interval_ms"
 		drop
 		echo "# bench-scale: $n inodes-dropped $(($(objects) - base_objs))"
 		echo "# bench-scale: $n slab-kb-dropped $(($(slab_kb) - base_slab))"
