@@ -217,10 +217,10 @@ check_files() {
 	while read -r f sum; do
 		copies_as "hot/$f" "$sum" || bad=1
 	done <"$work/written"
-	# -a: an append whose fsync failed may have left zeros at the end
-	# (the size reached the disk, the data did not); not acknowledged,
-	# but grep would take the file for binary and print no lines.
-	grep -a '^line' "$mnt/cold/log" >"$work/have" || :
+	# An append whose fsync failed may have left zeros (the size reached
+	# the disk, the data did not): not acknowledged, but they would make
+	# grep take the file for binary, or hide the newline before a line.
+	tr -d '\0' <"$mnt/cold/log" | grep '^line' >"$work/have" || :
 	lost=$(grep -vxFf "$work/have" "$work/appended")
 	[ -z "$lost" ] || { echo "$lost" | sed 's/^/# lost: /'; bad=1; }
 	return $bad
@@ -239,8 +239,7 @@ umount "$mnt"
 # inconsistent (a directory entry naming a freed inode): the kernel asks
 # for e2fsck at mount, and recovery keeps a journal record whose lookup
 # meets it (EUCLEAN). The operator repairs the tier first; so do we.
-umount /k1
-e2fsck -fy /dev/mapper/smflaky >"$work/fsck" 2>&1
+umount /k1 && e2fsck -fy /dev/mapper/smflaky >"$work/fsck" 2>&1
 fsck_rc=$?
 echo "# e2fsck of tier 1: exit $fsck_rc$([ $fsck_rc = 0 ] || echo ', repaired:')"
 [ $fsck_rc = 0 ] || grep -v '^Pass [1-5]\|^e2fsck [0-9]' "$work/fsck" | sed 's/^/#   /'
