@@ -25,6 +25,16 @@ bench_when() {
 	date -u -r "$1" '+%Y-%m-%d %H:%M UTC'
 }
 
+# bench_tables_end JOBDIR: stdout back from JOBDIR/report.md (where the
+# tables went) and the tables shown; a failed run's are kept aside as
+# report-failed.md, so that bench/report never publishes them.
+bench_tables_end() {
+	exec >&3 3>&-
+	cat "$1/report.md"
+	rm -f "$1/report-failed.md"
+	[ "$rc" -eq 0 ] || mv "$1/report.md" "$1/report-failed.md"
+}
+
 # bench_raw LOG RAW: the run's "# bench...:" lines into RAW (and a copy
 # to BENCH_OUT if set); on a failed run, the failures to stderr.
 bench_raw() {

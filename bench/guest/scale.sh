@@ -100,13 +100,18 @@ EOF
 		start=$(date +%s%N)
 		find "$mnt" -type f -print0 | xargs -0 cat
 		echo "# bench-scale: $n open-ms $(ms "$start")"
-		"$nl" events 0 "$quiet_ms" 10 >/tmp/heat.out &
+		"$nl" events 0 "$quiet_ms" 10 >/tmp/heat.out 2>&1 &
 		sub=$!
 		for _ in $(seq 100); do grep -q subscribed /tmp/heat.out && break; sleep 0.1; done
 		start=$(date +%s%N)
 		echo 100 >"$sys/heat_interval_ms"
-		wait "$sub"
-		echo "# bench-scale: $n heat-drain-ms $(($(ms "$start") - quiet_ms - 100))"
+		# A subscriber that failed (the kernel dropped samples on a full
+		# socket, say) or missed the start gives no drain time.
+		if wait "$sub" && grep -q subscribed /tmp/heat.out; then
+			echo "# bench-scale: $n heat-drain-ms $(($(ms "$start") - quiet_ms - 100))"
+		else
+			echo "# heat subscriber failed: $(tail -n 1 /tmp/heat.out)"
+		fi
 		echo "# bench-scale: $n heat-records $(grep -c '^heat ' /tmp/heat.out)"
 		echo "# bench-scale: $n heat-messages $(grep -c '^event=10 ' /tmp/heat.out)"
 		echo "$interval" >"$sys/heat_interval_ms"

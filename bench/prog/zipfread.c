@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * zipfread: a read workload with Zipf popularity over files DIR/f0000 ..,
- * for the end-to-end policy benchmark (bench/guest/policy.sh).
+ * for the end-to-end policy benchmark (bench/guest/tiering.sh).
  *
  *   zipfread DIR NFILES ALPHA SEED SECONDS
  *	reads whole files for SECONDS with O_DIRECT (every read reaches a
