@@ -15,7 +15,10 @@
 #   tiering  SetPolicy enabled=true: POLICY_ROUNDS rounds while the
 #            daemon moves files by itself
 #   shift    a new random popularity order (the hot set moves):
-#            POLICY_ROUNDS rounds more
+#            POLICY_ROUNDS rounds more, the moves at full speed
+#   limited  the same after another shift, with the daemon's moves held
+#            to POLICY_LIMIT_MB MiB/s (max_bytes_per_sec): what the limit
+#            gives the foreground reads and what it costs in convergence
 # Lines:
 #   # bench-policy: PHASE ROUND SECONDS READS BYTES_T0 BYTES_T1 BYTES_T2 FILES_ON_T0 MOVES
 #   # bench-policy-optimal: FILES_ON_T0 SHARE   (zipfread --optimal: the
@@ -25,11 +28,11 @@
 # Every file's content is checked at the end.
 #
 # Environment (set by bench/run-tiering): POLICY_FILES, POLICY_FILE_MB,
-# POLICY_ALPHA, POLICY_STATIC, POLICY_ROUNDS, ZIPFREAD.
+# POLICY_ALPHA, POLICY_STATIC, POLICY_ROUNDS, POLICY_LIMIT_MB, ZIPFREAD.
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
 : "${POLICY_FILES:=120}" "${POLICY_FILE_MB:=2}" "${POLICY_ALPHA:=0.9}"
-: "${POLICY_STATIC:=3}" "${POLICY_ROUNDS:=12}"
+: "${POLICY_STATIC:=3}" "${POLICY_ROUNDS:=12}" "${POLICY_LIMIT_MB:=2}"
 pool=bench
 mnt=/mnt/smoothfs/$pool
 M=(org.smoothfs1 /org/smoothfs1 org.smoothfs1.Manager)
@@ -39,7 +42,7 @@ data_mb=$((POLICY_FILES * POLICY_FILE_MB))
 
 plan 5
 echo "# bench-info: kernel $(uname -r), systemd $(systemctl --version | awk 'NR == 1 { print $2 }')"
-echo "# bench-info: files $POLICY_FILES file_mb $POLICY_FILE_MB alpha $POLICY_ALPHA interval $interval static $POLICY_STATIC rounds $POLICY_ROUNDS"
+echo "# bench-info: files $POLICY_FILES file_mb $POLICY_FILE_MB alpha $POLICY_ALPHA interval $interval static $POLICY_STATIC rounds $POLICY_ROUNDS limit_mb $POLICY_LIMIT_MB"
 echo "# bench-info: memory $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo) cpus $(nproc)"
 
 load_smoothfs
@@ -86,6 +89,8 @@ for ((r = 1; r <= POLICY_STATIC; r++)); do round static "$r" 1 || ok=1; done
 busctl call "${P[@]}" SetPolicy a{sv} 1 enabled b true || ok=1
 for ((r = 1; r <= POLICY_ROUNDS; r++)); do round tiering "$r" 1 || ok=1; done
 for ((r = 1; r <= POLICY_ROUNDS; r++)); do round shift "$r" 2 || ok=1; done
+busctl call "${P[@]}" SetPolicy a{sv} 1 max_bytes_per_sec t $((POLICY_LIMIT_MB << 20)) || ok=1
+for ((r = 1; r <= POLICY_ROUNDS; r++)); do round limited "$r" 3 || ok=1; done
 ok $ok "every round of reads ran"
 k=$(on_t0)
 echo "# bench-policy-optimal: $k $("$ZIPFREAD" --optimal "$POLICY_FILES" "$POLICY_ALPHA" "$k")"
