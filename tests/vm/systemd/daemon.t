@@ -209,7 +209,9 @@ is "$left" "" "no staged copies left behind"
 
 # --- Destroy -----------------------------------------------------------------
 step "Destroy"
-run_ok "Destroy" -- busctl call "${P[@]}" Destroy a{sv} 0
+# Destroy waits for systemd to stop the mount: under load, longer than
+# busctl's default 25 s.
+run_ok "Destroy" -- busctl --timeout=180 call "${P[@]}" Destroy a{sv} 0
 ! mountpoint -q $mnt && [ ! -e /etc/systemd/system/$unit ]
 ok $? "the pool is unmounted and its unit removed"
 n=$(find /srv/t0 /srv/t1 /srv/t2 -path '*/.smoothfs' -prune -o -type f -print | wc -l)
