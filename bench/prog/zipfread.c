@@ -124,6 +124,20 @@ static int tier_of(const char *path)
 	return n == 1 && tier < MAX_TIERS ? tier : -ERANGE;
 }
 
+/* The tier of DIR/fNNNN, its path left in PATH; -1 after saying why. */
+static int file_tier(const char *dir, unsigned int f, char *path, size_t size)
+{
+	int tier;
+
+	snprintf(path, size, "%s/f%04u", dir, f);
+	tier = tier_of(path);
+	if (tier < 0) {
+		fprintf(stderr, "zipfread: %s: no tier: %s\n", path, strerror(-tier));
+		return -1;
+	}
+	return tier;
+}
+
 static int placement(int argc, char **argv)
 {
 	unsigned int n, files[MAX_TIERS] = { 0 };
@@ -134,14 +148,10 @@ static int placement(int argc, char **argv)
 		return 2;
 	}
 	for (unsigned int f = 0; f < n; f++) {
-		int tier;
+		int tier = file_tier(argv[2], f, path, sizeof(path));
 
-		snprintf(path, sizeof(path), "%s/f%04u", argv[2], f);
-		tier = tier_of(path);
-		if (tier < 0) {
-			fprintf(stderr, "zipfread: %s: no tier: %s\n", path, strerror(-tier));
+		if (tier < 0)
 			return 1;
-		}
 		files[tier]++;
 	}
 	printf("files %u %u %u\n", files[0], files[1], files[2]);
@@ -201,16 +211,11 @@ int main(int argc, char **argv)
 		perm[j] = t;
 	}
 	for (end = now_s() + secs; now_s() < end;) {
-		unsigned int f = perm[zipf_rank(cdf, n, &rng)];
+		int tier = file_tier(argv[1], perm[zipf_rank(cdf, n, &rng)], path, sizeof(path));
 		long long got;
-		int tier;
 
-		snprintf(path, sizeof(path), "%s/f%04u", argv[1], f);
-		tier = tier_of(path);
-		if (tier < 0) {
-			fprintf(stderr, "zipfread: %s: no tier: %s\n", path, strerror(-tier));
+		if (tier < 0)
 			return 1;
-		}
 		got = read_whole(path, buf);
 		if (got < 0) {
 			fprintf(stderr, "zipfread: %s: %s\n", path, strerror((int)-got));
