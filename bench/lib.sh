@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared by bench/run*: sourced, with $src set.
-# shellcheck disable=SC2154,SC2034  # src comes from, rc goes to, the caller
+# shellcheck disable=SC2154,SC2034  # src and kver come from, rc goes to, the caller
 
 # bench_boot LOG ARG...: boot the test VM (tests/vm/run ARG...) with its
 # output in LOG; sets rc to its exit status.  With BENCH_TABLES_ONLY set
@@ -20,9 +20,17 @@ bench_boot() {
 	set -e
 }
 
-# bench_when LOG: when that run ended, for the tables' first line.
-bench_when() {
-	date -u -r "$1" '+%Y-%m-%d %H:%M UTC'
+# bench_tables_begin JOBDIR LOG RAW: stdout to JOBDIR/report.md (for
+# bench/report; bench_tables_end ends it), headed by the kernel, the host,
+# when the run (LOG) ended and its bench-info lines (from RAW, or LOG).
+bench_tables_begin() {
+	local cpu
+	exec 3>&1 >"$1/report.md"
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	echo "Kernel $kver (QEMU TCG guest), host $(hostname) ($cpu, $(nproc) CPUs)," \
+		"$(date -u -r "$2" '+%Y-%m-%d %H:%M UTC')."
+	echo
+	sed -n 's/^ *# bench-info: /    /p' "$3"
 }
 
 # bench_tables_end JOBDIR: stdout back from JOBDIR/report.md (where the
