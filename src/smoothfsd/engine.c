@@ -502,6 +502,31 @@ out:
 	free(objects);
 }
 
+/*
+ * Forgets the heat of files idle for a few half-lives and not moved within
+ * their minimum residency: what they would add to a plan is nothing, and a
+ * removed file never sends another sample, so without this the table
+ * would keep every file the pool ever had.
+ */
+static void prune_heat(struct engine_pool *ep, const struct smoothfsd_policy *pol)
+{
+	uint64_t now = realtime_ns();
+	uint64_t residency_ns = (uint64_t)pol->min_residency_sec * 1000000000ULL;
+	size_t removed = 0;
+	int r;
+
+	pthread_mutex_lock(&ep->lock);
+	r = heat_table_prune(&ep->heat, now, ep->heat_params.half_life_s, ENGINE_HEAT_SAVE_MIN,
+			     now > residency_ns ? now - residency_ns : 0, &removed);
+	pthread_mutex_unlock(&ep->lock);
+	if (r < 0)
+		log_pool(LOG_WARNING, r, ep->pool_name, "engine: pruning the heat table: %s",
+			 strerror(-r));
+	else if (removed)
+		log_pool(LOG_DEBUG, 0, ep->pool_name, "engine: forgot the heat of %zu idle files",
+			 removed);
+}
+
 /* The heat table into the database, so that a restart does not forget it. */
 static void save_heat(struct engine_pool *ep, Store *store)
 {
@@ -589,6 +614,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&ep->lock);
 		if (!w.client && smoothfs_client_open(&w.client) < 0)
 			w.client = NULL;
+		prune_heat(ep, &pol);
 		if (w.store)
 			save_heat(ep, w.store);
 		if (pol.enabled && w.client && w.store)

@@ -170,6 +170,54 @@ int heat_table_remove(struct heat_table *t, const smoothfs_oid_t *oid)
 	return 0;
 }
 
+/*
+ * Whether @o still tells the planner anything: heat above @min_heat, or a
+ * move recent enough that its minimum residency may still hold.
+ */
+static bool heat_object_worth_keeping(const struct heat_object *o, uint64_t now_ns,
+				      double half_life_s, double min_heat,
+				      uint64_t moved_since_ns)
+{
+	if (o->last_move_ns && o->last_move_ns >= moved_since_ns)
+		return true;
+	return heat_score_at(&o->score, now_ns, half_life_s) >= min_heat;
+}
+
+int heat_table_prune(struct heat_table *t, uint64_t now_ns, double half_life_s,
+		     double min_heat, uint64_t moved_since_ns, size_t *ret_removed)
+{
+	struct heat_table kept = { 0 };
+	size_t i, n_kept = 0;
+
+	for (i = 0; i < t->n_slots; i++)
+		if (t->slots[i].used &&
+		    heat_object_worth_keeping(&t->slots[i], now_ns, half_life_s, min_heat,
+					      moved_since_ns))
+			n_kept++;
+	if (ret_removed)
+		*ret_removed = t->n_used - n_kept;
+	if (n_kept == t->n_used)
+		return 0;
+	/* Rebuilt at the size the survivors need, so that memory shrinks too. */
+	if (n_kept) {
+		kept.n_slots = HEAT_TABLE_MIN_SLOTS;
+		while (kept.n_slots < 2 * n_kept + 2)
+			kept.n_slots *= 2;
+		kept.slots = calloc(kept.n_slots, sizeof(*kept.slots));
+		if (!kept.slots)
+			return -ENOMEM;
+		for (i = 0; i < t->n_slots; i++)
+			if (t->slots[i].used &&
+			    heat_object_worth_keeping(&t->slots[i], now_ns, half_life_s, min_heat,
+						      moved_since_ns))
+				*slot_for(&kept, &t->slots[i].oid) = t->slots[i];
+		kept.n_used = n_kept;
+	}
+	free(t->slots);
+	*t = kept;
+	return 0;
+}
+
 int heat_table_apply(struct heat_table *t, const struct heat_params *p,
 		     const struct smoothfs_heat_sample *s, uint64_t now_ns)
 {

@@ -61,6 +61,15 @@ struct heat_object *heat_table_find(const struct heat_table *t, const smoothfs_o
 /* The object's entry, created with a zero score if missing; NULL on ENOMEM. */
 struct heat_object *heat_table_get(struct heat_table *t, const smoothfs_oid_t *oid);
 int heat_table_remove(struct heat_table *t, const smoothfs_oid_t *oid);
+/*
+ * Forgets the objects whose heat as of @now_ns has decayed below @min_heat
+ * and that have not moved since @moved_since_ns: a file removed from the
+ * pool leaves the table this way, and the table holds the files in use,
+ * not every file ever seen.  The number forgotten goes to *ret_removed.
+ * -ENOMEM leaves the table as it was.
+ */
+int heat_table_prune(struct heat_table *t, uint64_t now_ns, double half_life_s,
+		     double min_heat, uint64_t moved_since_ns, size_t *ret_removed);
 /* Applies one kernel heat sample; -ENOMEM when the table cannot grow. */
 int heat_table_apply(struct heat_table *t, const struct heat_params *p,
 		     const struct smoothfs_heat_sample *s, uint64_t now_ns);

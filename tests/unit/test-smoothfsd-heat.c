@@ -123,6 +123,64 @@ static void test_table_grow_find_remove(void **state)
 	assert_int_equal(t.n_slots, 0);
 }
 
+/* Idle, unmoved objects leave the table; hot or recently moved ones stay. */
+static void test_table_prune(void **state)
+{
+	const uint64_t sec = 1000000000ULL, now = 100000 * sec;
+	const unsigned int n = 5000;
+	struct heat_table t;
+	smoothfs_oid_t oid;
+	size_t removed = 99;
+	unsigned int i;
+
+	heat_table_init(&t);
+	assert_int_equal(heat_table_prune(&t, now, 60.0, 1e-3, 0, &removed), 0);
+	assert_int_equal(removed, 0);
+	for (i = 0; i < n; i++) {
+		struct heat_object *o;
+
+		oid_of(i, &oid);
+		o = heat_table_get(&t, &oid);
+		assert_non_null(o);
+		/* Every third hot now; the others one open 20 half-lives ago. */
+		o->score.value = 1.0;
+		o->score.ts_ns = i % 3 == 0 ? now : now - 1200 * sec;
+		/* Of the idle ones, every fifth moved 10 s ago, every seventh long ago. */
+		if (i % 5 == 0)
+			o->last_move_ns = now - 10 * sec;
+		else if (i % 7 == 0)
+			o->last_move_ns = now - 5000 * sec;
+	}
+	assert_int_equal(heat_table_prune(&t, now, 60.0, 1e-3, now - 3600 * sec, &removed), 0);
+	for (i = 0; i < n; i++) {
+		bool keep = i % 3 == 0 || i % 5 == 0;
+		struct heat_object *o;
+
+		oid_of(i, &oid);
+		o = heat_table_find(&t, &oid);
+		if (!keep) {
+			assert_null(o);
+			continue;
+		}
+		assert_non_null(o);
+		assert_true(o->score.value == 1.0);
+	}
+	assert_int_equal(t.n_used + removed, n);
+	/* The table shrank to what the survivors need. */
+	assert_true(t.n_slots < 4 * t.n_used + 1024);
+	/* A second prune finds nothing more to forget; a late one forgets all. */
+	assert_int_equal(heat_table_prune(&t, now, 60.0, 1e-3, now - 3600 * sec, &removed), 0);
+	assert_int_equal(removed, 0);
+	assert_int_equal(heat_table_prune(&t, now + 100000 * sec, 60.0, 1e-3, now, &removed), 0);
+	assert_int_equal(removed, (n + 2) / 3 + n / 5 - (n + 14) / 15);
+	assert_int_equal(t.n_used, 0);
+	/* The empty table still works. */
+	oid_of(1, &oid);
+	assert_null(heat_table_find(&t, &oid));
+	assert_non_null(heat_table_get(&t, &oid));
+	heat_table_done(&t);
+}
+
 static void test_table_apply(void **state)
 {
 	struct heat_params p = { .half_life_s = 10, .open_weight = 1, .byte_weight = 1 };
@@ -156,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_sample_amount),
 		cmocka_unit_test(test_params_validate),
 		cmocka_unit_test(test_table_grow_find_remove),
+		cmocka_unit_test(test_table_prune),
 		cmocka_unit_test(test_table_apply),
 	};
 
