@@ -16,6 +16,23 @@
  * nobody subscribed the numbers are dropped, and the counters reset all
  * the same.
  *
+ * Multicast has no flow control: a drain of many inodes can fill a
+ * listener's socket faster than it reads.  A listener that asked to hear
+ * of it (NETLINK_BROADCAST_ERROR, as libsmoothfs does) makes the send
+ * fail with -ENOBUFS; the drain then stops, keeps the unsent records and
+ * the inodes not yet taken for the next pass, and tries again after
+ * SMOOTHFS_HEAT_RETRY_MS, when the listener has read its backlog (netlink
+ * delivers nothing to an overrun socket until its queue is empty).
+ * Nothing is lost meanwhile: new activity adds to the waiting inodes'
+ * counters.  Each retry first sends an empty sample as a probe, and the
+ * records only once the probe got through: a listener whose socket had
+ * room sees empty samples while the drain waits, and the records of the
+ * one refused message twice (it got them the first time).
+ * A listener that stops reading does not hold the samples
+ * back for long: after SMOOTHFS_HEAT_STALL_MAX_MS, or one interval if
+ * that is longer, the drain sends regardless and drops what is refused,
+ * and so do the drains after it until one is refused nothing.
+ *
  * Lifetime: the dirty list holds no inode references (an unlinked file
  * must not stay allocated on its tier until the next drain).  Instead
  * eviction takes the inode off the list under the pool's heat_lock, the
@@ -36,6 +53,10 @@
 #include "smoothfs.h"
 
 #define SMOOTHFS_HEAT_INTERVAL_MS_DEFAULT	5000
+/* How soon a drain stopped by a full listener socket goes on. */
+#define SMOOTHFS_HEAT_RETRY_MS			20
+/* How long it waits for a listener at most before dropping samples. */
+#define SMOOTHFS_HEAT_STALL_MAX_MS		30000
 
 /* The last numbers of an inode evicted while on the dirty list. */
 struct smoothfs_heat_orphan {
@@ -160,35 +181,91 @@ struct smoothfs_heat_batch {
 	struct smoothfs_heat_sample_record *recs;	/* NULL: count only */
 	unsigned int n, max;
 	u64 window_ns;
+	bool may_wait;		/* stop at a full listener socket */
+	bool stalled;		/* stopped there: recs[0..n) unsent */
+	bool refused;		/* a listener's full socket refused a message */
+	bool sent;		/* a message went out */
 };
 
 static void smoothfs_heat_flush(struct smoothfs_heat_batch *b)
 {
 	unsigned int i;
+	int err;
 
-	if (!b->n)
+	/* Stalled: what is in the batch goes back for the next pass. */
+	if (!b->n || b->stalled)
 		return;
 	for (i = 0; i < b->n; i++)
 		b->recs[i].sample_window_ns = cpu_to_le64(b->window_ns);
-	if (!smoothfs_event_heat_sample(b->sbi, b->recs, b->n))
+	err = smoothfs_event_heat_sample(b->sbi, b->recs, b->n);
+	if (err == -ENOBUFS) {
+		b->refused = true;
+		if (b->may_wait) {
+			b->stalled = true;
+			return;
+		}
+	}
+	if (!err) {
 		atomic64_add(b->n, &b->sbi->stats.heat_records);
+		b->sent = true;
+	}
 	b->n = 0;
 }
 
-/* The next record to fill, sending the batch first when it is full. */
+/*
+ * The next record to fill, sending the batch first when it is full; NULL
+ * when nobody listens, or when the send stalled (b->stalled).
+ */
 static struct smoothfs_heat_sample_record *smoothfs_heat_slot(struct smoothfs_heat_batch *b)
 {
 	if (!b->recs)
 		return NULL;
 	if (b->n == b->max)
 		smoothfs_heat_flush(b);
-	return &b->recs[b->n];
+	return b->stalled ? NULL : &b->recs[b->n];
 }
 
-/* Send and reset the numbers of every inode with activity. */
-static void smoothfs_heat_drain(struct smoothfs_sb_info *sbi)
+/*
+ * A stalled drain: the unsent records go back first, as orphans, then the
+ * orphans and inodes it did not reach, ahead of what came meanwhile.  A
+ * record is lost only if its orphan cannot be allocated.
+ */
+static void smoothfs_heat_requeue(struct smoothfs_heat_batch *b, struct list_head *orphans,
+				  struct list_head *dirty)
 {
-	struct smoothfs_heat_batch b = { .sbi = sbi, .max = smoothfs_event_heat_max_records() };
+	struct smoothfs_sb_info *sbi = b->sbi;
+	struct smoothfs_heat_orphan *orphan;
+	LIST_HEAD(unsent);
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++) {
+		orphan = kmalloc(sizeof(*orphan), GFP_KERNEL | __GFP_NOWARN);
+		if (!orphan)
+			continue;
+		orphan->rec = b->recs[i];
+		list_add_tail(&orphan->node, &unsent);
+	}
+	list_splice(orphans, &unsent);
+	spin_lock(&sbi->heat_lock);
+	list_splice(&unsent, &sbi->heat_orphans);
+	list_splice(dirty, &sbi->heat_dirty);
+	spin_unlock(&sbi->heat_lock);
+	atomic64_inc(&sbi->stats.heat_waits);
+}
+
+/*
+ * Send and reset the numbers of every inode with activity: 0 if it sent
+ * something and nothing was refused; -ENODATA if it had nothing to send
+ * (or nobody listens); -EAGAIN if a full listener socket stopped it (only
+ * if @may_wait) and the rest waits; -ENOBUFS if it went on and a listener
+ * lost messages.  @probe:
+ * the last drain stalled, see whether the listener has room first.
+ */
+static int smoothfs_heat_drain(struct smoothfs_sb_info *sbi, bool may_wait, bool probe)
+{
+	struct smoothfs_heat_batch b = {
+		.sbi = sbi, .max = smoothfs_event_heat_max_records(), .may_wait = may_wait,
+	};
 	struct smoothfs_heat_sample_record *rec, scratch;
 	struct smoothfs_heat_orphan *orphan, *next;
 	struct smoothfs_heat *h;
@@ -196,8 +273,8 @@ static void smoothfs_heat_drain(struct smoothfs_sb_info *sbi)
 	LIST_HEAD(orphans);
 	u64 now = ktime_get_ns();
 
+	/* A window ends with a drain that sent everything. */
 	b.window_ns = now - sbi->heat_window_start;
-	sbi->heat_window_start = now;
 	if (smoothfs_event_has_listeners())
 		b.recs = kmalloc_array(b.max, sizeof(*b.recs), GFP_KERNEL);
 
@@ -206,12 +283,20 @@ static void smoothfs_heat_drain(struct smoothfs_sb_info *sbi)
 	list_splice_init(&sbi->heat_orphans, &orphans);
 	spin_unlock(&sbi->heat_lock);
 
+	/* An empty sample: nobody counts it, whoever gets it. */
+	if (b.recs && may_wait && probe &&
+	    smoothfs_event_heat_sample(sbi, b.recs, 0) == -ENOBUFS)
+		b.stalled = true;
+
 	list_for_each_entry_safe(orphan, next, &orphans, node) {
 		rec = smoothfs_heat_slot(&b);
+		if (b.stalled)
+			break;
 		if (rec) {
 			*rec = orphan->rec;
 			b.n++;
 		}
+		list_del(&orphan->node);
 		kfree(orphan);
 	}
 
@@ -220,8 +305,10 @@ static void smoothfs_heat_drain(struct smoothfs_sb_info *sbi)
 	 * private list too, under heat_lock, so an inode is only touched
 	 * while it is on the list and the lock is held.
 	 */
-	for (;;) {
+	while (!b.stalled) {
 		rec = smoothfs_heat_slot(&b);
+		if (b.stalled)
+			break;
 		spin_lock(&sbi->heat_lock);
 		h = list_first_entry_or_null(&dirty, struct smoothfs_heat, node);
 		if (h) {
@@ -240,19 +327,47 @@ static void smoothfs_heat_drain(struct smoothfs_sb_info *sbi)
 	}
 	if (b.recs)
 		smoothfs_heat_flush(&b);
+	if (b.stalled)
+		smoothfs_heat_requeue(&b, &orphans, &dirty);
+	else
+		sbi->heat_window_start = now;
 	kfree(b.recs);
+	if (b.stalled)
+		return -EAGAIN;
+	return b.refused ? -ENOBUFS : b.sent ? 0 : -ENODATA;
 }
 
 static void smoothfs_heat_work(struct work_struct *work)
 {
 	struct smoothfs_sb_info *sbi =
 		container_of(to_delayed_work(work), struct smoothfs_sb_info, heat_work);
+	unsigned int interval_ms = READ_ONCE(sbi->heat_interval_ms);
+	u64 max_stall_ns = (u64)max_t(unsigned int, interval_ms, SMOOTHFS_HEAT_STALL_MAX_MS) *
+			   NSEC_PER_MSEC;
+	u64 now = ktime_get_ns();
+	unsigned long delay;
+	bool may_wait;
+	int err;
 
-	smoothfs_heat_drain(sbi);
+	/* Only this work touches heat_stalled_since. */
+	may_wait = !sbi->heat_stalled_since || now - sbi->heat_stalled_since < max_stall_ns;
+	err = smoothfs_heat_drain(sbi, may_wait, sbi->heat_stalled_since != 0);
+	if (err == -EAGAIN) {
+		if (!sbi->heat_stalled_since)
+			sbi->heat_stalled_since = now;
+		delay = msecs_to_jiffies(SMOOTHFS_HEAT_RETRY_MS);
+	} else {
+		/*
+		 * A listener still refusing after the wait is not waited for
+		 * again until a sample gets through to everyone.
+		 */
+		if (!err)
+			sbi->heat_stalled_since = 0;
+		delay = msecs_to_jiffies(interval_ms);
+	}
 	spin_lock(&sbi->heat_lock);
 	if (!sbi->heat_stopped)
-		queue_delayed_work(system_wq, &sbi->heat_work,
-				   msecs_to_jiffies(READ_ONCE(sbi->heat_interval_ms)));
+		queue_delayed_work(system_wq, &sbi->heat_work, delay);
 	spin_unlock(&sbi->heat_lock);
 }
 
@@ -295,5 +410,5 @@ void smoothfs_heat_stop(struct smoothfs_sb_info *sbi)
 	sbi->heat_stopped = true;
 	spin_unlock(&sbi->heat_lock);
 	cancel_delayed_work_sync(&sbi->heat_work);
-	smoothfs_heat_drain(sbi);
+	smoothfs_heat_drain(sbi, false, false);
 }

@@ -47,6 +47,7 @@ struct smoothfs_stats {
 	atomic64_t journal_flushes;	/* fsyncs of the journal they took */
 	atomic64_t close_batches;	/* batches of moves closed (close.c) */
 	atomic64_t heat_records;	/* records multicast */
+	atomic64_t heat_waits;		/* drains stopped by a full listener */
 	atomic64_t tier_faults;
 	atomic64_t tier_faults_suppressed;
 };
@@ -93,7 +94,8 @@ struct smoothfs_sb_info {
 	struct list_head heat_orphans;	/* records of evicted inodes */
 	struct delayed_work heat_work;
 	unsigned int heat_interval_ms;
-	u64 heat_window_start;		/* ktime_get_ns() of the last drain */
+	u64 heat_window_start;		/* ktime_get_ns() of the last whole drain */
+	u64 heat_stalled_since;		/* a full listener stopped drains; 0: not */
 	bool heat_stopped;		/* under heat_lock */
 	spinlock_t fault_lock;
 	struct smoothfs_stats stats;

@@ -13,7 +13,7 @@
  *                          leave free; 0..100 each.  A write gives every
  *                          tier's value or changes nothing.
  *   creates spills moves cutover_waits journal_commits journal_flushes
- *   close_batches heat_records tier_faults tier_faults_suppressed
+ *   close_batches heat_records heat_waits tier_faults tier_faults_suppressed
  *                      ro  counters since mount (moves: completed
  *                          moves; cutover_waits: cutovers that had to
  *                          wait for a data writer; journal_flushes: the
@@ -178,6 +178,7 @@ static struct smoothfs_counter_attr smoothfs_counters[] = {
 	SMOOTHFS_COUNTER_ATTR(journal_flushes, journal_flushes),
 	SMOOTHFS_COUNTER_ATTR(close_batches, close_batches),
 	SMOOTHFS_COUNTER_ATTR(heat_records, heat_records),
+	SMOOTHFS_COUNTER_ATTR(heat_waits, heat_waits),
 	SMOOTHFS_COUNTER_ATTR(tier_faults, tier_faults),
 	SMOOTHFS_COUNTER_ATTR(tier_faults_suppressed, tier_faults_suppressed),
 };
@@ -200,6 +201,7 @@ static struct attribute *smoothfs_pool_attrs[] = {
 	&smoothfs_counters[7].attr.attr,
 	&smoothfs_counters[8].attr.attr,
 	&smoothfs_counters[9].attr.attr,
+	&smoothfs_counters[10].attr.attr,
 	NULL,
 };
 

@@ -788,6 +788,12 @@ int smoothfs_subscribe(smoothfs_client *c)
 	/* A large buffer, beyond rmem_max where we may (CAP_NET_ADMIN). */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		(void)nl_socket_set_buffer_size(sk, size, 0);
+	/*
+	 * Tell the kernel when this socket is full, so that it holds heat
+	 * samples back until we have read our backlog instead of dropping
+	 * them (kernels without it drop them: we still see -ENOBUFS).
+	 */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &(int){ 1 }, sizeof(int));
 	r = nl_socket_set_nonblocking(sk);
 	if (r < 0) {
 		r = set_errno_error(c, nl_to_errno(r), "subscribe: making the socket non-blocking");

@@ -11,14 +11,23 @@
  *                                    "quiet"); a heat sample is followed
  *                                    by one "heat ..." line per record.
  *                                    With TYPEs (event ids), other events
- *                                    are skipped and not counted.
+ *                                    are skipped and not counted.  An
+ *                                    overflow of the socket (-ENOBUFS)
+ *                                    prints "overrun" and goes on.
+ *                                    NL_TOOL_RCVBUF=BYTES shrinks the
+ *                                    receive buffer, NL_TOOL_DELAY_MS=N
+ *                                    sleeps after each event: a slow
+ *                                    listener, for the tests.
  *
  * Exit status: 0, or 1 with the library's reason on stderr.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <smoothfs/smoothfs.h>
 
@@ -88,10 +97,19 @@ static int cmd_events(smoothfs_client *c, int count, int timeout_ms, const char 
 {
 	char uuid[SMOOTHFS_UUID_STRING_MAX], oid[SMOOTHFS_OID_HEX_MAX];
 	struct smoothfs_event *ev;
+	const char *rcvbuf = getenv("NL_TOOL_RCVBUF"), *delay = getenv("NL_TOOL_DELAY_MS");
+	struct timespec pause = { 0 };
 	int r = smoothfs_subscribe(c);
 
 	if (r < 0)
 		return fail(c, "subscribe", r);
+	if (rcvbuf && setsockopt(smoothfs_event_fd(c), SOL_SOCKET, SO_RCVBUF,
+				 &(int){ atoi(rcvbuf) }, sizeof(int)) < 0)
+		return fail(NULL, "NL_TOOL_RCVBUF", -errno);
+	if (delay) {
+		pause.tv_sec = atoi(delay) / 1000;
+		pause.tv_nsec = (long)(atoi(delay) % 1000) * 1000000;
+	}
 	printf("subscribed\n");
 	fflush(stdout);
 	for (int seen = 0; count == 0 || seen < count; seen++) {
@@ -99,6 +117,11 @@ static int cmd_events(smoothfs_client *c, int count, int timeout_ms, const char 
 		if (r == -ETIMEDOUT && count == 0) {
 			printf("quiet\n");
 			return 0;
+		}
+		if (r == -ENOBUFS) {
+			printf("overrun\n");
+			seen--;
+			continue;
 		}
 		if (r < 0)
 			return fail(c, "receive", r);
@@ -139,6 +162,8 @@ static int cmd_events(smoothfs_client *c, int count, int timeout_ms, const char 
 		}
 		fflush(stdout);
 		smoothfs_event_free(ev);
+		if (delay)
+			nanosleep(&pause, NULL);
 	}
 	return 0;
 }

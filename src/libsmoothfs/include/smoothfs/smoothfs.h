@@ -270,9 +270,10 @@ int smoothfs_event_fd(smoothfs_client *c);
  * at most that long (-ETIMEDOUT).  Unknown event types and attributes are
  * skipped; a malformed event is -EBADMSG in its place (the next call goes
  * on with the following one).  -EBADF before smoothfs_subscribe().
- * -ENOBUFS means the kernel dropped events because the socket overflowed:
+ * -ENOBUFS means the socket overflowed and the kernel dropped events:
  * resynchronise (smoothfs_list_pools(), smoothfs_inspect()) and carry on;
- * the subscription stays.
+ * the subscription stays.  Heat samples are not lost that way: the kernel
+ * sends a refused one again once the backlog has been read.
  */
 int smoothfs_receive(smoothfs_client *c, int timeout_ms, struct smoothfs_event **ret);
 
