@@ -24,14 +24,19 @@
  * SMOOTHFS_HEAT_RETRY_MS, when the listener has read its backlog (netlink
  * delivers nothing to an overrun socket until its queue is empty).
  * Nothing is lost meanwhile: new activity adds to the waiting inodes'
- * counters.  Each retry first sends an empty sample as a probe, and the
- * records only once the probe got through: a listener whose socket had
- * room sees empty samples while the drain waits, and the records of the
- * one refused message twice (it got them the first time).
- * A listener that stops reading does not hold the samples
- * back for long: after SMOOTHFS_HEAT_STALL_MAX_MS, or one interval if
- * that is longer, the drain sends regardless and drops what is refused,
- * and so do the drains after it until one is refused nothing.
+ * counters.  Until a drain gets everything through, each one sends an
+ * empty sample as a probe before its first message, and the records only
+ * if the probe got through: a listener whose socket had room sees empty
+ * samples while the drain waits, and the records of the one refused
+ * message twice (it got them the first time).
+ *
+ * A listener that stops reading does not hold the samples back for long:
+ * after SMOOTHFS_HEAT_STALL_MAX_MS (or one interval, if longer) without a
+ * message getting through, the drain sends regardless and drops what is
+ * refused, and later drains wait again only once a probe gets through.
+ * The first message after a probe that got through is not waited for
+ * either: a socket too small for one message would otherwise stall the
+ * drain for good.
  *
  * Lifetime: the dirty list holds no inode references (an unlinked file
  * must not stay allocated on its tier until the next drain).  Instead
@@ -182,9 +187,18 @@ struct smoothfs_heat_batch {
 	unsigned int n, max;
 	u64 window_ns;
 	bool may_wait;		/* stop at a full listener socket */
+	bool probe;		/* probe before the first message */
+	bool after_probe;	/* the next message follows a probe that got through */
 	bool stalled;		/* stopped there: recs[0..n) unsent */
 	bool refused;		/* a listener's full socket refused a message */
 	bool sent;		/* a message went out */
+};
+
+/* What the heat work asks of a drain, and what the drain did. */
+struct smoothfs_heat_pass {
+	bool may_wait;		/* in: stop at a full listener socket */
+	bool probe;		/* in: the last drain met one: probe first */
+	bool sent;		/* out: a message with records got through */
 };
 
 static void smoothfs_heat_flush(struct smoothfs_heat_batch *b)
@@ -195,16 +209,30 @@ static void smoothfs_heat_flush(struct smoothfs_heat_batch *b)
 	/* Stalled: what is in the batch goes back for the next pass. */
 	if (!b->n || b->stalled)
 		return;
+	/* An empty sample: nobody counts it, whoever gets it. */
+	if (b->probe) {
+		b->probe = false;
+		err = smoothfs_event_heat_sample(b->sbi, b->recs, 0);
+		if (err == -ENOBUFS && b->may_wait) {
+			b->stalled = true;
+			return;
+		}
+		if (!err) {
+			b->may_wait = true;
+			b->after_probe = true;
+		}
+	}
 	for (i = 0; i < b->n; i++)
 		b->recs[i].sample_window_ns = cpu_to_le64(b->window_ns);
 	err = smoothfs_event_heat_sample(b->sbi, b->recs, b->n);
 	if (err == -ENOBUFS) {
 		b->refused = true;
-		if (b->may_wait) {
+		if (b->may_wait && !b->after_probe) {
 			b->stalled = true;
 			return;
 		}
 	}
+	b->after_probe = false;
 	if (!err) {
 		atomic64_add(b->n, &b->sbi->stats.heat_records);
 		b->sent = true;
@@ -250,22 +278,22 @@ static void smoothfs_heat_requeue(struct smoothfs_heat_batch *b, struct list_hea
 	list_splice(&unsent, &sbi->heat_orphans);
 	list_splice(dirty, &sbi->heat_dirty);
 	spin_unlock(&sbi->heat_lock);
-	atomic64_inc(&sbi->stats.heat_waits);
 }
 
 /*
  * Send and reset the numbers of every inode with activity: 0 if it sent
- * something and nothing was refused; -ENODATA if it had nothing to send
- * (or nobody listens); -EAGAIN if a full listener socket stopped it (only
- * if @may_wait) and the rest waits; -ENOBUFS if it went on and a listener
- * lost messages.  @probe:
- * the last drain stalled, see whether the listener has room first.
+ * something and nothing was refused; -ENODATA if it had nothing to send;
+ * -ESRCH if nobody listens (the numbers are dropped); -EAGAIN if a full
+ * listener socket stopped it and the rest waits; -ENOBUFS if it went on
+ * and a listener lost messages; -ENOMEM.
  */
-static int smoothfs_heat_drain(struct smoothfs_sb_info *sbi, bool may_wait, bool probe)
+static int smoothfs_heat_drain(struct smoothfs_sb_info *sbi, struct smoothfs_heat_pass *pass)
 {
 	struct smoothfs_heat_batch b = {
-		.sbi = sbi, .max = smoothfs_event_heat_max_records(), .may_wait = may_wait,
+		.sbi = sbi, .max = smoothfs_event_heat_max_records(), .may_wait = pass->may_wait,
+		.probe = pass->probe,
 	};
+	bool listeners = smoothfs_event_has_listeners();
 	struct smoothfs_heat_sample_record *rec, scratch;
 	struct smoothfs_heat_orphan *orphan, *next;
 	struct smoothfs_heat *h;
@@ -275,18 +303,13 @@ static int smoothfs_heat_drain(struct smoothfs_sb_info *sbi, bool may_wait, bool
 
 	/* A window ends with a drain that sent everything. */
 	b.window_ns = now - sbi->heat_window_start;
-	if (smoothfs_event_has_listeners())
+	if (listeners)
 		b.recs = kmalloc_array(b.max, sizeof(*b.recs), GFP_KERNEL);
 
 	spin_lock(&sbi->heat_lock);
 	list_splice_init(&sbi->heat_dirty, &dirty);
 	list_splice_init(&sbi->heat_orphans, &orphans);
 	spin_unlock(&sbi->heat_lock);
-
-	/* An empty sample: nobody counts it, whoever gets it. */
-	if (b.recs && may_wait && probe &&
-	    smoothfs_event_heat_sample(sbi, b.recs, 0) == -ENOBUFS)
-		b.stalled = true;
 
 	list_for_each_entry_safe(orphan, next, &orphans, node) {
 		rec = smoothfs_heat_slot(&b);
@@ -332,9 +355,14 @@ static int smoothfs_heat_drain(struct smoothfs_sb_info *sbi, bool may_wait, bool
 	else
 		sbi->heat_window_start = now;
 	kfree(b.recs);
+	pass->sent = b.sent;
 	if (b.stalled)
 		return -EAGAIN;
-	return b.refused ? -ENOBUFS : b.sent ? 0 : -ENODATA;
+	if (b.refused)
+		return -ENOBUFS;
+	if (b.sent)
+		return 0;
+	return !listeners ? -ESRCH : !b.recs ? -ENOMEM : -ENODATA;
 }
 
 static void smoothfs_heat_work(struct work_struct *work)
@@ -344,27 +372,30 @@ static void smoothfs_heat_work(struct work_struct *work)
 	unsigned int interval_ms = READ_ONCE(sbi->heat_interval_ms);
 	u64 max_stall_ns = (u64)max_t(unsigned int, interval_ms, SMOOTHFS_HEAT_STALL_MAX_MS) *
 			   NSEC_PER_MSEC;
+	/* Only this work writes heat_stalled_since. */
+	u64 since = sbi->heat_stalled_since;
 	u64 now = ktime_get_ns();
+	struct smoothfs_heat_pass pass = {
+		.may_wait = !since || now - since < max_stall_ns,
+		.probe = since != 0,
+	};
 	unsigned long delay;
-	bool may_wait;
 	int err;
 
-	/* Only this work touches heat_stalled_since. */
-	may_wait = !sbi->heat_stalled_since || now - sbi->heat_stalled_since < max_stall_ns;
-	err = smoothfs_heat_drain(sbi, may_wait, sbi->heat_stalled_since != 0);
+	err = smoothfs_heat_drain(sbi, &pass);
+	delay = msecs_to_jiffies(interval_ms);
 	if (err == -EAGAIN) {
-		if (!sbi->heat_stalled_since)
-			sbi->heat_stalled_since = now;
+		/* The wait is bounded from the last message that got through. */
+		if (!since)
+			atomic64_inc(&sbi->stats.heat_waits);
+		if (!since || pass.sent)
+			since = now;
 		delay = msecs_to_jiffies(SMOOTHFS_HEAT_RETRY_MS);
-	} else {
-		/*
-		 * A listener still refusing after the wait is not waited for
-		 * again until a sample gets through to everyone.
-		 */
-		if (!err)
-			sbi->heat_stalled_since = 0;
-		delay = msecs_to_jiffies(interval_ms);
+	} else if (!err || err == -ESRCH) {
+		since = 0;
 	}
+	/* Otherwise a listener that still refuses is not waited for again. */
+	WRITE_ONCE(sbi->heat_stalled_since, since);
 	spin_lock(&sbi->heat_lock);
 	if (!sbi->heat_stopped)
 		queue_delayed_work(system_wq, &sbi->heat_work, delay);
@@ -388,13 +419,16 @@ void smoothfs_heat_start(struct smoothfs_sb_info *sbi)
 	smoothfs_heat_reschedule(sbi);
 }
 
-/* The next sample comes heat_interval_ms from now. */
+/* The next sample comes heat_interval_ms from now; a waiting drain's retry stays. */
 void smoothfs_heat_reschedule(struct smoothfs_sb_info *sbi)
 {
+	unsigned int ms = READ_ONCE(sbi->heat_interval_ms);
+
+	if (READ_ONCE(sbi->heat_stalled_since))
+		ms = SMOOTHFS_HEAT_RETRY_MS;
 	spin_lock(&sbi->heat_lock);
 	if (!sbi->heat_stopped)
-		mod_delayed_work(system_wq, &sbi->heat_work,
-				 msecs_to_jiffies(READ_ONCE(sbi->heat_interval_ms)));
+		mod_delayed_work(system_wq, &sbi->heat_work, msecs_to_jiffies(ms));
 	spin_unlock(&sbi->heat_lock);
 }
 
@@ -410,5 +444,5 @@ void smoothfs_heat_stop(struct smoothfs_sb_info *sbi)
 	sbi->heat_stopped = true;
 	spin_unlock(&sbi->heat_lock);
 	cancel_delayed_work_sync(&sbi->heat_work);
-	smoothfs_heat_drain(sbi, false, false);
+	smoothfs_heat_drain(sbi, &(struct smoothfs_heat_pass){});
 }

@@ -43,11 +43,13 @@ wait_subscribed() {
 	return 1
 }
 
-# A listener with an 8 KiB buffer (two messages) that takes 10 ms per
-# message, against 2000 files drained at once (some 30 messages).
+# A listener with an 8 KiB buffer (two messages) that takes 700 ms per
+# event, against 2000 files drained at once (some 30 messages, and as many
+# probes): it takes longer than the 30 s a drain waits for a listener
+# that reads nothing, and must not be cut off, as it reads all along.
 make_active slow 2000
 is "$(wc -l </tmp/slow.oids)" 2000 "2000 files written while no sample is due"
-NL_TOOL_RCVBUF=4096 NL_TOOL_DELAY_MS=10 $tool events 0 5000 10 >/tmp/slow.log 2>&1 &
+NL_TOOL_RCVBUF=4096 NL_TOOL_DELAY_MS=700 timeout 300 $tool events 0 5000 10 >/tmp/slow.log 2>&1 &
 slow=$!
 wait_subscribed /tmp/slow.log
 echo 100 >"$sys/heat_interval_ms"
@@ -58,7 +60,7 @@ overruns=$(grep -c '^overrun$' /tmp/slow.log)
 ok $? "its socket overflowed ($overruns times)"
 waits=$(cat "$sys/heat_waits")
 [ "$waits" -ge 1 ]
-ok $? "the drain waited for it ($waits times)"
+ok $? "the drain waited for it (heat_waits $waits)"
 heat_oids /tmp/slow.log >/tmp/slow.got
 is "$(uniq -d /tmp/slow.got | wc -l)" 0 "no file reported twice"
 is "$(comm -3 /tmp/slow.oids /tmp/slow.got | wc -l)" 0 "every one of the 2000 files reported"
@@ -72,8 +74,9 @@ NL_TOOL_RCVBUF=4096 $tool events 0 600000 10 >/tmp/stuck.log 2>&1 &
 stuck=$!
 wait_subscribed /tmp/stuck.log
 kill -STOP "$stuck"
-# Quiet for longer than the drain may wait for the stuck one (30 s).
-$tool events 0 45000 10 >/tmp/live.log 2>&1 &
+# Quiet for longer than the drain may wait for the stuck one (30 s); a
+# drain that waited for ever would keep it alive with probes until timeout.
+timeout 200 $tool events 0 45000 10 >/tmp/live.log 2>&1 &
 live=$!
 wait_subscribed /tmp/live.log
 make_active stuck 500
@@ -91,11 +94,11 @@ sort -u /tmp/live.got >/tmp/live.uniq
 [ "$dups" -le "$per" ] && [ "$(comm -13 /tmp/stuck.oids /tmp/live.uniq | wc -l)" -eq 0 ]
 ok $? "twice only the records of the one refused message ($dups, a message holds $per)"
 [ "$(cat "$sys/heat_waits")" -gt "$waits" ]
-ok $? "the drain did wait for the stuck listener first"
+ok $? "the drain did wait for the stuck listener first, for a bounded time"
 
 # The stuck listener is no longer waited for: the next sample comes at once.
 echo 3600000 >"$sys/heat_interval_ms"
-$tool events 0 5000 10 >/tmp/live.log 2>&1 &
+timeout 120 $tool events 0 5000 10 >/tmp/live.log 2>&1 &
 live=$!
 wait_subscribed /tmp/live.log
 waits=$(cat "$sys/heat_waits")
