@@ -150,6 +150,12 @@ int move_job_start(Pool *p, sd_bus_message *msg, int file_fd, const struct move_
 		move_job_free(j);
 		return smoothfs_error(e, r, "cannot start the move: %s", strerror(-r));
 	}
+	/*
+	 * The minimum residency holds from before the cutover: a plan made
+	 * between the cutover and move_job_done() would see the file on its
+	 * new tier with no move on record and send it straight back.
+	 */
+	engine_object_moved(p, &req->oid);
 	r = -pthread_create(&j->thread, NULL, move_job_thread, j);
 	if (r < 0) {
 		move_job_free(j);
