@@ -42,6 +42,7 @@ void smoothfs_entry_reset(struct smoothfs_entry *entry)
 		dput(entry->lower[i]);
 		entry->lower[i] = NULL;
 	}
+	entry->shadows = false;
 }
 
 static void smoothfs_d_release(struct dentry *dentry)

@@ -58,6 +58,8 @@ static struct dentry *smoothfs_lookup(struct inode *dir, struct dentry *dentry,
 		if (d_is_negative(lower) ||
 		    (first >= 0 && !(d_is_dir(lower) && d_is_dir(entry->lower[first])))) {
 			/* Absent, or shadowed by what a faster tier holds. */
+			if (d_is_positive(lower))
+				entry->shadows = true;
 			dput(lower);
 			continue;
 		}
@@ -96,20 +98,12 @@ out:
 }
 
 /*
- * Listing: on first read the entries of every tier's copy are gathered
- * into a per-open cache, deduplicated with a hash table (a name on a
- * faster tier wins), with d_ino set to the OID-derived inode number so
- * that it matches st_ino.
+ * Listing: the entries of every tier's copy are gathered into one
+ * listing, deduplicated with a hash table (a name on a faster tier wins),
+ * with d_ino set to the OID-derived inode number so that it matches
+ * st_ino.  An open reads one listing from start to end; the directory
+ * keeps the last one built for later opens (listing.c).
  */
-struct smoothfs_dirent {
-	struct hlist_node hash;
-	u64 ino;
-	u64 lower_ino;		/* as the tier's readdir reported it */
-	unsigned int type;
-	unsigned int len;
-	char name[];
-};
-
 #define SMOOTHFS_DIR_HASH_MIN_BITS 6
 
 struct smoothfs_dir_cache {
@@ -119,6 +113,7 @@ struct smoothfs_dir_cache {
 	struct dentry *dirs[SMOOTHFS_MAX_TIERS];	/* every copy listed */
 	unsigned int tier;
 	bool skip_meta;
+	bool partial;			/* something was left out: not to be kept */
 	int err;
 	size_t count;
 	struct smoothfs_dirent **entries;
@@ -126,11 +121,6 @@ struct smoothfs_dir_cache {
 	/* Names seen, for deduplication; grown to keep chains short. */
 	struct hlist_head *names;
 	unsigned int hash_bits;
-};
-
-struct smoothfs_dir_file {
-	struct file *lower[SMOOTHFS_MAX_TIERS];
-	struct smoothfs_dir_cache *cache;
 };
 
 static struct smoothfs_dirent *smoothfs_dirent_find(struct smoothfs_dir_cache *c,
@@ -300,6 +290,7 @@ static void smoothfs_dir_skip(struct smoothfs_dir_cache *c, const struct smoothf
 		pr_warn_ratelimited("pool %s: tier %u: the rest of %pd left out of the listing: %d\n",
 				    c->sbi->pool, c->tier, c->lower_dir, err);
 	smoothfs_tier_fault(c->sbi, c->tier, err);
+	c->partial = true;
 }
 
 /* Fill in d_ino of entries [from, count) found on tier c->tier. */
@@ -314,9 +305,10 @@ static int smoothfs_dir_cache_inos(struct smoothfs_dir_cache *c, size_t from)
 		if (err == -ENOMEM)
 			return err;
 		if (err) {
-			/* -ENOENT: removed while we listed. */
+			/* -ENOENT: removed while we listed (moved, maybe). */
 			if (err != -ENOENT)
 				smoothfs_dir_skip(c, de, err);
+			c->partial = true;
 			hash_del(&de->hash);
 			kfree(de);
 			c->entries[i] = c->entries[--c->count];
@@ -331,8 +323,6 @@ static void smoothfs_dir_cache_free(struct smoothfs_dir_cache *c)
 {
 	size_t i;
 
-	if (!c)
-		return;
 	for (i = 0; i < c->count; i++)
 		kfree(c->entries[i]);
 	kvfree(c->entries);
@@ -340,76 +330,115 @@ static void smoothfs_dir_cache_free(struct smoothfs_dir_cache *c)
 	kfree(c);
 }
 
-static struct smoothfs_dir_cache *smoothfs_dir_cache_build(struct file *file)
+/* Gather the entries of tier @t's copy into @c. */
+static int smoothfs_dir_cache_tier(struct smoothfs_dir_cache *c, unsigned int t)
 {
-	struct smoothfs_dir_file *df = file->private_data;
-	struct dentry *dentry = file->f_path.dentry;
+	struct path lower = { .mnt = c->sbi->tiers[t].root.mnt, .dentry = c->dirs[t] };
+	size_t from = c->count;
+	struct file *f;
+	int err;
+
+	f = dentry_open(&lower, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(f)) {
+		err = PTR_ERR(f);
+		if (err != -ENOMEM)
+			smoothfs_dir_skip(c, NULL, err);
+		return err == -ENOMEM ? err : 0;
+	}
+	c->ctx.actor = smoothfs_fill_cache;
+	c->ctx.pos = 0;
+	c->lower_dir = c->dirs[t];
+	c->tier = t;
+	err = iterate_dir(f, &c->ctx);
+	fput(f);
+	if (!err || c->err)
+		err = c->err;
+	else if (err != -ENOMEM)
+		smoothfs_dir_skip(c, NULL, err);	/* what it gave is kept */
+	if (err != -ENOMEM)
+		err = smoothfs_dir_cache_inos(c, from);
+	return err;
+}
+
+/* Read the listing of @dentry's directory from its copies. */
+static struct smoothfs_listing *smoothfs_listing_build(struct dentry *dentry, bool *partial)
+{
 	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dentry->d_sb);
+	struct smoothfs_entry *entry = SMOOTHFS_E(dentry);
+	struct smoothfs_listing *l;
 	struct smoothfs_dir_cache *c;
 	const struct cred *old_cred;
 	unsigned int t;
-	size_t from;
-	int err = 0;
+	int err;
 
+	l = smoothfs_listing_alloc();
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	if (!c)
-		return ERR_PTR(-ENOMEM);
-	err = smoothfs_dir_hash_grow(c);
-	if (err) {
+	if (!l || !c) {
 		kfree(c);
-		return ERR_PTR(err);
+		smoothfs_listing_put(l);
+		return ERR_PTR(-ENOMEM);
 	}
+	err = smoothfs_dir_hash_grow(c);
+	l->gen = smoothfs_listing_begin(d_inode(dentry));
 	c->sbi = sbi;
 	c->skip_meta = IS_ROOT(dentry);
+	/* Each copy stays until d_release, even if removed meanwhile (dentry.c). */
 	for (t = 0; t < sbi->ntiers; t++)
-		if (df->lower[t])
-			c->dirs[t] = df->lower[t]->f_path.dentry;
+		c->dirs[t] = READ_ONCE(entry->lower[t]);
 
 	old_cred = override_creds(sbi->creator_cred);
 	for (t = 0; t < sbi->ntiers && !err; t++) {
 		/* A copy removed by a partly failed rmdir has no entries. */
-		if (!df->lower[t] || IS_DEADDIR(file_inode(df->lower[t])))
-			continue;
-		c->ctx.actor = smoothfs_fill_cache;
-		c->ctx.pos = 0;
-		c->lower_dir = c->dirs[t];
-		c->tier = t;
-		from = c->count;
-		err = vfs_llseek(df->lower[t], 0, SEEK_SET);
-		if (err >= 0)
-			err = iterate_dir(df->lower[t], &c->ctx);
-		if (!err || c->err)
-			err = c->err;
-		else if (err != -ENOMEM)
-			smoothfs_dir_skip(c, NULL, err);	/* what it gave is kept */
-		if (err != -ENOMEM)
-			err = smoothfs_dir_cache_inos(c, from);
+		if (c->dirs[t] && !IS_DEADDIR(d_inode(c->dirs[t])))
+			err = smoothfs_dir_cache_tier(c, t);
 	}
 	revert_creds(old_cred);
 	if (err) {
 		smoothfs_dir_cache_free(c);
+		smoothfs_listing_put(l);
 		return ERR_PTR(err);
 	}
-	return c;
+	/* The entries pass to the listing; the names' hash is not needed any more. */
+	l->count = c->count;
+	l->entries = c->entries;
+	*partial = c->partial;
+	c->count = 0;
+	c->entries = NULL;
+	smoothfs_dir_cache_free(c);
+	atomic64_inc(&sbi->stats.listing_builds);
+	return l;
 }
 
+/*
+ * f_pos is an index into the open's listing (after . and ..); starting
+ * over at 2 takes the directory's current listing, kept or new.
+ */
 static int smoothfs_iterate(struct file *file, struct dir_context *ctx)
 {
-	struct smoothfs_dir_file *df = file->private_data;
-	struct smoothfs_dir_cache *c;
+	struct smoothfs_listing *l = file->private_data;
 
 	if (!dir_emit_dots(file, ctx))
 		return 0;
-	if (!df->cache || ctx->pos == 2) {
-		c = smoothfs_dir_cache_build(file);
-		if (IS_ERR(c))
-			return PTR_ERR(c);
-		smoothfs_dir_cache_free(df->cache);
-		df->cache = c;
+	if (!l || ctx->pos == 2) {
+		struct inode *dir = file_inode(file);
+		struct smoothfs_listing *n = smoothfs_listing_get(dir);
+
+		if (!n) {
+			bool partial;
+
+			n = smoothfs_listing_build(file->f_path.dentry, &partial);
+			if (IS_ERR(n))
+				return PTR_ERR(n);
+			/* One that missed a tier's entries is not shown twice. */
+			if (!partial)
+				smoothfs_listing_keep(dir, n);
+		}
+		smoothfs_listing_put(l);
+		l = n;
+		file->private_data = l;
 	}
-	c = df->cache;
-	while (ctx->pos - 2 < c->count) {
-		struct smoothfs_dirent *de = c->entries[ctx->pos - 2];
+	while (ctx->pos - 2 < l->count) {
+		struct smoothfs_dirent *de = l->entries[ctx->pos - 2];
 
 		if (!dir_emit(ctx, de->name, de->len, de->ino, de->type))
 			break;
@@ -418,64 +447,15 @@ static int smoothfs_iterate(struct file *file, struct dir_context *ctx)
 	return 0;
 }
 
-static int smoothfs_dir_open(struct inode *inode, struct file *file)
-{
-	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(inode->i_sb);
-	struct smoothfs_entry *entry = SMOOTHFS_E(file->f_path.dentry);
-	struct smoothfs_dir_file *df;
-	const struct cred *old_cred;
-	unsigned int t;
-	int err = 0;
-
-	df = kzalloc(sizeof(*df), GFP_KERNEL);
-	if (!df)
-		return -ENOMEM;
-	old_cred = override_creds(sbi->creator_cred);
-	for (t = 0; t < sbi->ntiers; t++) {
-		struct path lower = { .mnt = sbi->tiers[t].root.mnt };
-		struct file *f;
-
-		/* Stays until d_release, even if removed meanwhile (dentry.c). */
-		lower.dentry = READ_ONCE(entry->lower[t]);
-		if (!lower.dentry)
-			continue;
-		f = dentry_open(&lower, O_RDONLY | O_DIRECTORY, current_cred());
-		if (IS_ERR(f)) {
-			err = PTR_ERR(f);
-			break;
-		}
-		df->lower[t] = f;
-	}
-	revert_creds(old_cred);
-	if (err) {
-		for (t = 0; t < SMOOTHFS_MAX_TIERS; t++)
-			if (df->lower[t])
-				fput(df->lower[t]);
-		kfree(df);
-		return err;
-	}
-	file->private_data = df;
-	return 0;
-}
-
 static int smoothfs_dir_release(struct inode *inode, struct file *file)
 {
-	struct smoothfs_dir_file *df = file->private_data;
-	unsigned int t;
-
-	if (!df)
-		return 0;
-	for (t = 0; t < SMOOTHFS_MAX_TIERS; t++)
-		if (df->lower[t])
-			fput(df->lower[t]);
-	smoothfs_dir_cache_free(df->cache);
-	kfree(df);
+	smoothfs_listing_put(file->private_data);
 	return 0;
 }
 
 static loff_t smoothfs_dir_llseek(struct file *file, loff_t offset, int whence)
 {
-	/* Positions are indexes into the cache; 0 rebuilds it. */
+	/* Positions are indexes into the listing; 2 starts over. */
 	return generic_file_llseek_size(file, offset, whence, INT_MAX, INT_MAX);
 }
 
@@ -497,7 +477,6 @@ const struct inode_operations smoothfs_dir_iops = {
 
 const struct file_operations smoothfs_dir_fops = {
 	.owner		= THIS_MODULE,
-	.open		= smoothfs_dir_open,
 	.release	= smoothfs_dir_release,
 	.iterate_shared	= smoothfs_iterate,
 	.read		= generic_read_dir,

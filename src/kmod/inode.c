@@ -47,6 +47,8 @@ struct inode *smoothfs_alloc_inode(struct super_block *sb)
 	memset(si->oid, 0, sizeof(si->oid));
 	smoothfs_heat_inode_init(si);
 	smoothfs_move_inode_init(si);
+	si->listing = NULL;
+	atomic_set(&si->listing_gen, 0);
 	return &si->vfs_inode;
 }
 
@@ -60,6 +62,7 @@ void smoothfs_evict_inode(struct inode *inode)
 	struct smoothfs_inode *si = SMOOTHFS_I(inode);
 
 	smoothfs_heat_evict(inode);
+	smoothfs_listing_forget(inode);
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	path_put(&si->lower);

@@ -24,6 +24,7 @@ int smoothfs_link(struct dentry *old, struct inode *dir, struct dentry *new)
 	const struct cred *old_cred;
 	int err;
 
+	smoothfs_listing_forget(dir);
 	if (IS_ROOT(new->d_parent) &&
 	    new->d_name.len == sizeof(SMOOTHFS_META_DIR) - 1 &&
 	    !memcmp(new->d_name.name, SMOOTHFS_META_DIR, new->d_name.len))

@@ -634,6 +634,8 @@ static int smoothfs_cutover_rename(struct smoothfs_cutover *c, bool check)
 	if (!err && (staged == trap || target == trap))
 		err = -EINVAL;
 	if (!err && !check) {
+		/* The inode lock keeps the name, and so its parent, still. */
+		smoothfs_listing_moving(d_inode(c->alias->d_parent));
 		smoothfs_rd_set_idmap(&rd, SMOOTHFS_NOP_IDMAP);
 		rd.old_dir = d_inode(c->stage.dentry);
 		rd.old_dentry = staged;

@@ -243,6 +243,7 @@ static int smoothfs_create_object(struct inode *dir, struct dentry *dentry,
 	unsigned int t;
 	struct path lpath;
 
+	smoothfs_listing_forget(dir);
 	if (IS_ROOT(dentry->d_parent) &&
 	    dentry->d_name.len == sizeof(SMOOTHFS_META_DIR) - 1 &&
 	    !memcmp(dentry->d_name.name, SMOOTHFS_META_DIR, dentry->d_name.len))
@@ -353,6 +354,18 @@ out:
 	return err;
 }
 
+/*
+ * The name's own object is gone.  If a slower tier holds another object
+ * under the name, that one shows from now on (as after a rename away; it
+ * is not ours to remove), so the VFS must not keep answering for the name
+ * with the negative dentry this one is about to become.
+ */
+static void smoothfs_unshadow(struct dentry *dentry)
+{
+	if (SMOOTHFS_E(dentry)->shadows)
+		d_drop(dentry);
+}
+
 int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 {
 	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dir->i_sb);
@@ -363,6 +376,7 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 	struct dentry *lower;
 	int err;
 
+	smoothfs_listing_forget(dir);
 	/* Recovery must not find the old copy and no new one (close.c). */
 	err = smoothfs_closer_settle_inode(inode);
 	if (err)
@@ -391,6 +405,7 @@ int smoothfs_unlink(struct inode *dir, struct dentry *dentry)
 	 */
 	entry->lower[si->tier] = NULL;
 	dput(lower);
+	smoothfs_unshadow(dentry);
 	return 0;
 }
 
@@ -442,6 +457,7 @@ int smoothfs_rmdir(struct inode *dir, struct dentry *dentry)
 	unsigned int t;
 	int err;
 
+	smoothfs_listing_forget(dir);
 	old_cred = override_creds(sbi->creator_cred);
 	err = smoothfs_dir_is_empty(sbi, entry);
 	/*
@@ -463,7 +479,9 @@ int smoothfs_rmdir(struct inode *dir, struct dentry *dentry)
 		mnt_drop_write(mnt);
 	}
 	revert_creds(old_cred);
-	if (!err)
+	if (!err) {
 		clear_nlink(d_inode(dentry));
+		smoothfs_unshadow(dentry);
+	}
 	return err;
 }

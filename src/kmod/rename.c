@@ -329,6 +329,8 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 	unsigned int t, first = 0;
 	int err = 0;
 
+	smoothfs_listing_forget(old_dir);
+	smoothfs_listing_forget(new_dir);
 	/* No whiteouts: smoothfs is not an overlay. */
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;

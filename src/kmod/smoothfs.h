@@ -50,6 +50,38 @@ struct smoothfs_stats {
 	atomic64_t heat_waits;		/* drains stopped by a full listener */
 	atomic64_t tier_faults;
 	atomic64_t tier_faults_suppressed;
+	atomic64_t listing_hits;	/* listings served from the listing cache */
+	atomic64_t listing_builds;	/* listings read from the tiers */
+};
+
+/* listing.c: directories' merged listings kept between opens. */
+#define SMOOTHFS_LISTING_CACHE_DEFAULT	131072	/* entries, about 10 MiB */
+#define SMOOTHFS_LISTING_CACHE_MAX	(16 << 20)
+
+struct smoothfs_listing_cache {
+	spinlock_t lock;		/* lru, entries, each inode's listing */
+	struct list_head lru;		/* kept listings, least recently used first */
+	size_t entries;			/* in the kept listings */
+	size_t max_entries;		/* sysfs listing_cache_entries; READ_ONCE */
+};
+
+/* One name of a merged listing. */
+struct smoothfs_dirent {
+	struct hlist_node hash;		/* deduplication, while the listing is built */
+	u64 ino;
+	u64 lower_ino;			/* as the tier's readdir reported it */
+	unsigned int type;
+	unsigned int len;
+	char name[];
+};
+
+struct smoothfs_listing {
+	struct kref ref;		/* the cache's and each reading open's */
+	struct list_head lru;		/* on the cache's lru while kept */
+	struct smoothfs_inode *owner;	/* the directory keeping it; under the cache's lock */
+	u32 gen;			/* the directory's listing_gen when it was begun */
+	size_t count;
+	struct smoothfs_dirent **entries;
 };
 
 /* move.c: pool-wide movement state; under lock. */
@@ -86,6 +118,7 @@ struct smoothfs_sb_info {
 	/* Renames (write) against materialising (read): see rename.c. */
 	struct rw_semaphore rename_sem;
 	struct smoothfs_inomap *inomap;	/* d_ino cache, allocated on first use */
+	struct smoothfs_listing_cache listings;	/* listing.c */
 	bool any_spill;
 	bool mounted;		/* MOUNT_READY was sent */
 	/* Heat (heat.c): inodes with new activity, drained by heat_work. */
@@ -122,6 +155,8 @@ struct smoothfs_heat {
  */
 struct smoothfs_entry {
 	struct dentry *lower[SMOOTHFS_MAX_TIERS];
+	/* A slower tier holds another object under this name (lookup saw it). */
+	bool shadows;
 };
 
 /*
@@ -152,6 +187,9 @@ struct smoothfs_inode {
 	u8 pin;			/* enum smoothfs_pin_state; READ_ONCE */
 	struct smoothfs_heat heat;
 	struct smoothfs_move move;
+	/* A directory's kept listing; under the pool's listings.lock (listing.c). */
+	struct smoothfs_listing *listing;
+	atomic_t listing_gen;	/* bumped when a name of it moves between tiers */
 };
 
 static inline struct smoothfs_sb_info *SMOOTHFS_SB(const struct super_block *sb)
@@ -246,6 +284,17 @@ bool smoothfs_inomap_find(struct smoothfs_sb_info *sbi, const struct super_block
 void smoothfs_inomap_forget(struct smoothfs_sb_info *sbi, const struct super_block *lower_sb,
 			    u64 lower_ino);
 void smoothfs_inomap_free(struct smoothfs_sb_info *sbi);
+
+/* listing.c */
+void smoothfs_listing_cache_init(struct smoothfs_listing_cache *lc);
+void smoothfs_listing_cache_resize(struct smoothfs_sb_info *sbi, size_t max);
+struct smoothfs_listing *smoothfs_listing_alloc(void);
+void smoothfs_listing_put(struct smoothfs_listing *l);
+struct smoothfs_listing *smoothfs_listing_get(struct inode *dir);
+void smoothfs_listing_keep(struct inode *dir, struct smoothfs_listing *l);
+void smoothfs_listing_forget(struct inode *dir);
+u32 smoothfs_listing_begin(struct inode *dir);
+void smoothfs_listing_moving(struct inode *dir);
 
 /* journal.c: <tier0>/.smoothfs/journal, open move transactions only. */
 struct smoothfs_journal;			/* private to journal.c */

@@ -132,6 +132,8 @@ static void smoothfs_put_super_info(struct smoothfs_sb_info *sbi)
 	smoothfs_journal_close(sbi);
 	smoothfs_tiers_close(sbi);
 	smoothfs_inomap_free(sbi);
+	/* Every directory inode, and with it its listing, is gone. */
+	WARN_ON_ONCE(sbi->listings.entries || !list_empty(&sbi->listings.lru));
 	if (sbi->creator_cred)
 		put_cred(sbi->creator_cred);
 	kfree(sbi->pool);
@@ -242,6 +244,7 @@ static int smoothfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	INIT_LIST_HEAD(&sbi->pool_node);
 	mutex_init(&sbi->materialize_lock);
 	init_rwsem(&sbi->rename_sem);
+	smoothfs_listing_cache_init(&sbi->listings);
 	smoothfs_heat_init(sbi);
 	smoothfs_moves_init(sbi);
 	smoothfs_closer_init(sbi);

@@ -12,13 +12,21 @@
  *                          rank order, separated by spaces) that new files
  *                          leave free; 0..100 each.  A write gives every
  *                          tier's value or changes nothing.
+ *   listing_cache_entries
+ *                      rw  how many directory entries the pool's kept
+ *                          listings may hold together (listing.c),
+ *                          0..16777216; 0 keeps none.  A lower value
+ *                          evicts at once.
  *   creates spills moves cutover_waits journal_commits journal_flushes
  *   close_batches heat_records heat_waits tier_faults tier_faults_suppressed
+ *   listing_hits listing_builds
  *                      ro  counters since mount (moves: completed
  *                          moves; cutover_waits: cutovers that had to
  *                          wait for a data writer; journal_flushes: the
  *                          fsyncs that made journal_commits durable;
- *                          close_batches: the batches moves were closed in)
+ *                          close_batches: the batches moves were closed in;
+ *                          listing_hits: listings served from the cache,
+ *                          listing_builds: listings read from the tiers)
  *
  * Bad writes fail with EINVAL and change nothing.
  *
@@ -149,6 +157,23 @@ static ssize_t reserve_pct_store(struct kobject *kobj, struct kobj_attribute *at
 	return count;
 }
 
+static ssize_t listing_cache_entries_show(struct kobject *kobj, struct kobj_attribute *attr,
+					  char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", READ_ONCE(smoothfs_kobj_sbi(kobj)->listings.max_entries));
+}
+
+static ssize_t listing_cache_entries_store(struct kobject *kobj, struct kobj_attribute *attr,
+					   const char *buf, size_t count)
+{
+	unsigned int entries;
+
+	if (kstrtouint(buf, 10, &entries) || entries > SMOOTHFS_LISTING_CACHE_MAX)
+		return -EINVAL;
+	smoothfs_listing_cache_resize(smoothfs_kobj_sbi(kobj), entries);
+	return count;
+}
+
 /* A read-only counter of struct smoothfs_stats. */
 struct smoothfs_counter_attr {
 	struct kobj_attribute attr;
@@ -181,16 +206,21 @@ static struct smoothfs_counter_attr smoothfs_counters[] = {
 	SMOOTHFS_COUNTER_ATTR(heat_waits, heat_waits),
 	SMOOTHFS_COUNTER_ATTR(tier_faults, tier_faults),
 	SMOOTHFS_COUNTER_ATTR(tier_faults_suppressed, tier_faults_suppressed),
+	SMOOTHFS_COUNTER_ATTR(listing_hits, listing_hits),
+	SMOOTHFS_COUNTER_ATTR(listing_builds, listing_builds),
 };
 
 static struct kobj_attribute smoothfs_attr_tiers = __ATTR_RO(tiers);
 static struct kobj_attribute smoothfs_attr_heat_interval_ms = __ATTR_RW(heat_interval_ms);
 static struct kobj_attribute smoothfs_attr_reserve_pct = __ATTR_RW(reserve_pct);
+static struct kobj_attribute smoothfs_attr_listing_cache_entries =
+	__ATTR_RW(listing_cache_entries);
 
 static struct attribute *smoothfs_pool_attrs[] = {
 	&smoothfs_attr_tiers.attr,
 	&smoothfs_attr_heat_interval_ms.attr,
 	&smoothfs_attr_reserve_pct.attr,
+	&smoothfs_attr_listing_cache_entries.attr,
 	&smoothfs_counters[0].attr.attr,
 	&smoothfs_counters[1].attr.attr,
 	&smoothfs_counters[2].attr.attr,
@@ -202,11 +232,13 @@ static struct attribute *smoothfs_pool_attrs[] = {
 	&smoothfs_counters[8].attr.attr,
 	&smoothfs_counters[9].attr.attr,
 	&smoothfs_counters[10].attr.attr,
+	&smoothfs_counters[11].attr.attr,
+	&smoothfs_counters[12].attr.attr,
 	NULL,
 };
 
-/* Every counter listed above: the tiers, two settings, the counters, NULL. */
-static_assert(ARRAY_SIZE(smoothfs_pool_attrs) == 3 + ARRAY_SIZE(smoothfs_counters) + 1);
+/* Every counter listed above: the tiers, three settings, the counters, NULL. */
+static_assert(ARRAY_SIZE(smoothfs_pool_attrs) == 4 + ARRAY_SIZE(smoothfs_counters) + 1);
 ATTRIBUTE_GROUPS(smoothfs_pool);
 
 static void smoothfs_pool_kobj_release(struct kobject *kobj)

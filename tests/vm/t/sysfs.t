@@ -22,7 +22,7 @@ mount -t smoothfs -o "pool=tank,uuid=$uuid,tiers=/t0:/t1:/t 2" none "$mnt"
 [ -d "$sys" ]
 ok $? "the pool's directory appears at mount"
 is "$(ls "$sys" | tr '\n' ' ')" \
-	"close_batches creates cutover_waits heat_interval_ms heat_records heat_waits journal_commits journal_flushes moves reserve_pct spills tier_faults tier_faults_suppressed tiers " \
+	"close_batches creates cutover_waits heat_interval_ms heat_records heat_waits journal_commits journal_flushes listing_builds listing_cache_entries listing_hits moves reserve_pct spills tier_faults tier_faults_suppressed tiers " \
 	"its attributes"
 cat "$sys/tiers" | sed 's/^/# /'
 is "$(sed 's/ 0x[0-9a-f]*$/ CAPS/' "$sys/tiers" | tr '\n' '|')" '0 /t0 CAPS|1 /t1 CAPS|2 /t\0402 CAPS|' \
@@ -32,11 +32,11 @@ caps=$(sed -n '1s/.* 0x//p' "$sys/tiers")
 ok $? "tier capabilities include user and trusted xattrs (0x$caps)"
 is "$(stat -c %a "$sys/tiers") $(stat -c %a "$sys/heat_interval_ms") $(stat -c %a "$sys/reserve_pct") $(stat -c %a "$sys/creates")" \
 	"444 644 644 444" "modes: counters read-only, settings root-writable"
-for c in creates spills moves cutover_waits journal_commits journal_flushes close_batches heat_records heat_waits tier_faults tier_faults_suppressed; do
+for c in creates spills moves cutover_waits journal_commits journal_flushes close_batches heat_records heat_waits tier_faults tier_faults_suppressed listing_hits listing_builds; do
 	printf '%s=%s ' "$c" "$(cat "$sys/$c")"
 done >/tmp/counters
 is "$(cat /tmp/counters)" \
-	"creates=0 spills=0 moves=0 cutover_waits=0 journal_commits=0 journal_flushes=0 close_batches=0 heat_records=0 heat_waits=0 tier_faults=0 tier_faults_suppressed=0 " \
+	"creates=0 spills=0 moves=0 cutover_waits=0 journal_commits=0 journal_flushes=0 close_batches=0 heat_records=0 heat_waits=0 tier_faults=0 tier_faults_suppressed=0 listing_hits=0 listing_builds=0 " \
 	"counters start at 0"
 
 echo a >"$mnt/a"
