@@ -114,6 +114,7 @@ struct smoothfs_dir_cache {
 	unsigned int tier;
 	bool skip_meta;
 	bool partial;			/* something was left out: not to be kept */
+	bool vanished;			/* a name left its tier meanwhile (a move) */
 	int err;
 	size_t count;
 	struct smoothfs_dirent **entries;
@@ -308,6 +309,8 @@ static int smoothfs_dir_cache_inos(struct smoothfs_dir_cache *c, size_t from)
 			/* -ENOENT: removed while we listed (moved, maybe). */
 			if (err != -ENOENT)
 				smoothfs_dir_skip(c, de, err);
+			else
+				c->vanished = true;
 			c->partial = true;
 			hash_del(&de->hash);
 			kfree(de);
@@ -338,6 +341,8 @@ static int smoothfs_dir_cache_tier(struct smoothfs_dir_cache *c, unsigned int t)
 	struct file *f;
 	int err;
 
+	c->lower_dir = c->dirs[t];
+	c->tier = t;
 	f = dentry_open(&lower, O_RDONLY | O_DIRECTORY, current_cred());
 	if (IS_ERR(f)) {
 		err = PTR_ERR(f);
@@ -347,8 +352,6 @@ static int smoothfs_dir_cache_tier(struct smoothfs_dir_cache *c, unsigned int t)
 	}
 	c->ctx.actor = smoothfs_fill_cache;
 	c->ctx.pos = 0;
-	c->lower_dir = c->dirs[t];
-	c->tier = t;
 	err = iterate_dir(f, &c->ctx);
 	fput(f);
 	if (!err || c->err)
@@ -360,8 +363,14 @@ static int smoothfs_dir_cache_tier(struct smoothfs_dir_cache *c, unsigned int t)
 	return err;
 }
 
-/* Read the listing of @dentry's directory from its copies. */
-static struct smoothfs_listing *smoothfs_listing_build(struct dentry *dentry, bool *partial)
+/*
+ * Read the listing of @dentry's directory from its copies.  *@partial:
+ * something was left out; *@moved: a file moved meanwhile, which the
+ * listing may have missed (read on the tier it arrived on before it came
+ * and on the one it left after it went).
+ */
+static struct smoothfs_listing *smoothfs_listing_build(struct dentry *dentry, bool *partial,
+						       bool *moved)
 {
 	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dentry->d_sb);
 	struct smoothfs_entry *entry = SMOOTHFS_E(dentry);
@@ -379,6 +388,11 @@ static struct smoothfs_listing *smoothfs_listing_build(struct dentry *dentry, bo
 		return ERR_PTR(-ENOMEM);
 	}
 	err = smoothfs_dir_hash_grow(c);
+	if (err) {
+		kfree(c);
+		smoothfs_listing_put(l);
+		return ERR_PTR(err);
+	}
 	l->gen = smoothfs_listing_begin(d_inode(dentry));
 	c->sbi = sbi;
 	c->skip_meta = IS_ROOT(dentry);
@@ -402,6 +416,7 @@ static struct smoothfs_listing *smoothfs_listing_build(struct dentry *dentry, bo
 	l->count = c->count;
 	l->entries = c->entries;
 	*partial = c->partial;
+	*moved = c->vanished || smoothfs_listing_moved(d_inode(dentry), l);
 	c->count = 0;
 	c->entries = NULL;
 	smoothfs_dir_cache_free(c);
@@ -409,33 +424,60 @@ static struct smoothfs_listing *smoothfs_listing_build(struct dentry *dentry, bo
 	return l;
 }
 
+/* The directory's listing: the kept one, or one read now (and kept). */
+static struct smoothfs_listing *smoothfs_listing_current(struct file *file)
+{
+	struct inode *dir = file_inode(file);
+	struct smoothfs_listing *l = smoothfs_listing_get(dir);
+	unsigned int attempt;
+	bool partial, moved;
+
+	if (l)
+		return l;
+	/* One read across a move is read again, once: moves are rare per directory. */
+	for (attempt = 0;; attempt++) {
+		l = smoothfs_listing_build(file->f_path.dentry, &partial, &moved);
+		if (IS_ERR(l) || !moved || attempt)
+			break;
+		smoothfs_listing_put(l);
+	}
+	/* One that missed entries is not shown to later opens too. */
+	if (!IS_ERR(l) && !partial && !moved)
+		smoothfs_listing_keep(dir, l);
+	return l;
+}
+
 /*
- * f_pos is an index into the open's listing (after . and ..); starting
- * over at 2 takes the directory's current listing, kept or new.
+ * f_pos is an index into the open's listing (after . and ..); a rewind
+ * (to before the dots) takes the directory's current listing, kept or
+ * new.  An empty listing leaves f_pos at 2, so 2 itself is no rewind.  getdents
+ * holds f_pos_lock, but callers in the kernel may share a file without
+ * it: the open's listing is swapped under f_lock and read through a
+ * reference of our own.
  */
 static int smoothfs_iterate(struct file *file, struct dir_context *ctx)
 {
-	struct smoothfs_listing *l = file->private_data;
+	struct smoothfs_listing *l, *old;
+	bool rewound = ctx->pos < 2;
 
 	if (!dir_emit_dots(file, ctx))
 		return 0;
-	if (!l || ctx->pos == 2) {
-		struct inode *dir = file_inode(file);
-		struct smoothfs_listing *n = smoothfs_listing_get(dir);
-
-		if (!n) {
-			bool partial;
-
-			n = smoothfs_listing_build(file->f_path.dentry, &partial);
-			if (IS_ERR(n))
-				return PTR_ERR(n);
-			/* One that missed a tier's entries is not shown twice. */
-			if (!partial)
-				smoothfs_listing_keep(dir, n);
-		}
+	spin_lock(&file->f_lock);
+	l = file->private_data;
+	if (l)
+		smoothfs_listing_hold(l);
+	spin_unlock(&file->f_lock);
+	if (!l || rewound) {
 		smoothfs_listing_put(l);
-		l = n;
+		l = smoothfs_listing_current(file);
+		if (IS_ERR(l))
+			return PTR_ERR(l);
+		smoothfs_listing_hold(l);	/* the open's */
+		spin_lock(&file->f_lock);
+		old = file->private_data;
 		file->private_data = l;
+		spin_unlock(&file->f_lock);
+		smoothfs_listing_put(old);
 	}
 	while (ctx->pos - 2 < l->count) {
 		struct smoothfs_dirent *de = l->entries[ctx->pos - 2];
@@ -444,6 +486,7 @@ static int smoothfs_iterate(struct file *file, struct dir_context *ctx)
 			break;
 		ctx->pos++;
 	}
+	smoothfs_listing_put(l);
 	return 0;
 }
 
@@ -455,7 +498,7 @@ static int smoothfs_dir_release(struct inode *inode, struct file *file)
 
 static loff_t smoothfs_dir_llseek(struct file *file, loff_t offset, int whence)
 {
-	/* Positions are indexes into the listing; 2 starts over. */
+	/* Positions are indexes into the listing; 0 starts over. */
 	return generic_file_llseek_size(file, offset, whence, INT_MAX, INT_MAX);
 }
 

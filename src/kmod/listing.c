@@ -18,22 +18,33 @@
  * so they leave kept listings alone; but a listing being built while a
  * file moves could read the destination tier's copy of the directory
  * before the file arrives and the source's after it left, so a cutover
- * bumps the directory's listing_gen and a listing begun before that is
- * used once and not kept.  Changes made on a tier behind the pool's back
- * are not supported while it is mounted, as with overlayfs.
+ * bumps the directory's listing_gen, and a listing begun before that is
+ * read again (once) and not kept.  What makes a listing that missed the
+ * file see the bump: the cutover bumps it under the destination copy's
+ * lock, before its rename, and the source copy's entry goes later, under
+ * the source copy's lock, which the listing then takes to read it.
+ * Changes made on a tier behind the pool's back are not supported while
+ * it is mounted, as with overlayfs.
  *
  * Memory is bounded per pool (listing_cache_entries in sysfs, entries of
- * all kept listings): keeping a listing first evicts the least recently
- * used ones, a few at a time, and a listing that does not fit is used by
- * its own open and not kept.  An open holds a reference to the listing it
- * reads, so eviction or a change never pulls it from under a reader.
+ * all kept listings, an empty listing counting as one): keeping a listing
+ * first evicts the least recently used ones, a batch at a time, and a
+ * listing that does not fit is used by its own open and not kept.  An
+ * open holds a reference to the listing it reads, so eviction or a
+ * change never pulls it from under a reader.
  */
 #include <linux/slab.h>
 
 #include "smoothfs.h"
 
 /* Listings evicted per lock hold, to keep the hold short. */
-#define SMOOTHFS_LISTING_EVICT_BATCH	16
+#define SMOOTHFS_LISTING_EVICT_BATCH	64
+
+/* What a listing counts against the bound. */
+static size_t smoothfs_listing_cost(const struct smoothfs_listing *l)
+{
+	return max_t(size_t, l->count, 1);
+}
 
 void smoothfs_listing_cache_init(struct smoothfs_listing_cache *lc)
 {
@@ -65,6 +76,11 @@ static void smoothfs_listing_release(struct kref *ref)
 	kfree(l);
 }
 
+void smoothfs_listing_hold(struct smoothfs_listing *l)
+{
+	kref_get(&l->ref);
+}
+
 void smoothfs_listing_put(struct smoothfs_listing *l)
 {
 	if (l)
@@ -76,7 +92,7 @@ static void smoothfs_listing_detach(struct smoothfs_listing_cache *lc,
 				    struct smoothfs_listing *l)
 {
 	list_del_init(&l->lru);
-	lc->entries -= l->count;
+	WRITE_ONCE(lc->entries, lc->entries - smoothfs_listing_cost(l));
 	WRITE_ONCE(l->owner->listing, NULL);
 	l->owner = NULL;
 }
@@ -85,14 +101,14 @@ static void smoothfs_listing_detach(struct smoothfs_listing_cache *lc,
  * Evict least recently used listings until @need more entries fit, at
  * most a batch; the evicted go on @victims.  Under lc->lock.
  */
-static void smoothfs_listing_evict(struct smoothfs_listing_cache *lc, size_t max,
-				   size_t need, struct list_head *victims)
+static void smoothfs_listing_evict(struct smoothfs_listing_cache *lc, size_t need,
+				   struct list_head *victims)
 {
 	struct smoothfs_listing *l;
 	unsigned int n;
 
 	for (n = 0; n < SMOOTHFS_LISTING_EVICT_BATCH; n++) {
-		if (list_empty(&lc->lru) || lc->entries + need <= max)
+		if (list_empty(&lc->lru) || lc->entries + need <= lc->max_entries)
 			break;
 		l = list_first_entry(&lc->lru, struct smoothfs_listing, lru);
 		smoothfs_listing_detach(lc, l);
@@ -118,6 +134,7 @@ struct smoothfs_listing *smoothfs_listing_get(struct inode *dir)
 	struct smoothfs_inode *si = SMOOTHFS_I(dir);
 	struct smoothfs_listing *l;
 
+	lockdep_assert_held(&dir->i_rwsem);
 	if (!READ_ONCE(si->listing))
 		return NULL;
 	spin_lock(&lc->lock);
@@ -142,9 +159,19 @@ u32 smoothfs_listing_begin(struct inode *dir)
 /* A name of @dir is about to appear on one tier and then leave another. */
 void smoothfs_listing_moving(struct inode *dir)
 {
+	/* After the copy the file goes into is published (materialised). */
+	smp_mb__before_atomic();
 	atomic_inc(&SMOOTHFS_I(dir)->listing_gen);
-	/* Seen by a listing that sees the name leave its old tier. */
+	/* Before the file appears there: pairs with smoothfs_listing_moved(). */
 	smp_mb__after_atomic();
+}
+
+/* Whether a file of @dir moved since @l was begun; after the tiers were read. */
+bool smoothfs_listing_moved(struct inode *dir, const struct smoothfs_listing *l)
+{
+	/* After the tiers were read: pairs with smoothfs_listing_moving(). */
+	smp_mb();
+	return (u32)atomic_read(&SMOOTHFS_I(dir)->listing_gen) != l->gen;
 }
 
 /* Keep @l, just built from @dir's copies, for later opens if it fits. */
@@ -153,24 +180,21 @@ void smoothfs_listing_keep(struct inode *dir, struct smoothfs_listing *l)
 	struct smoothfs_sb_info *sbi = SMOOTHFS_SB(dir->i_sb);
 	struct smoothfs_listing_cache *lc = &sbi->listings;
 	struct smoothfs_inode *si = SMOOTHFS_I(dir);
-	size_t max = READ_ONCE(lc->max_entries);
+	size_t cost = smoothfs_listing_cost(l);
 	LIST_HEAD(victims);
 
-	if (l->count > max)
-		return;
-	/* Pairs with smoothfs_listing_moving(): after the tiers were read. */
-	smp_mb();
-	if ((u32)atomic_read(&si->listing_gen) != l->gen)
+	lockdep_assert_held(&dir->i_rwsem);
+	if (cost > READ_ONCE(lc->max_entries) || smoothfs_listing_moved(dir, l))
 		return;
 	spin_lock(&lc->lock);
-	/* Another reader's, built under the same lock: as current as @l. */
-	if (!si->listing) {
-		smoothfs_listing_evict(lc, max, l->count, &victims);
-		if (lc->entries + l->count <= max) {
+	/* Another reader's, built under the same lock, is as current as @l. */
+	if (!si->listing && cost <= lc->max_entries) {
+		smoothfs_listing_evict(lc, cost, &victims);
+		if (lc->entries + cost <= lc->max_entries) {
 			kref_get(&l->ref);
 			l->owner = si;
 			list_add_tail(&l->lru, &lc->lru);
-			lc->entries += l->count;
+			WRITE_ONCE(lc->entries, lc->entries + cost);
 			WRITE_ONCE(si->listing, l);
 		}
 	}
@@ -205,12 +229,14 @@ void smoothfs_listing_cache_resize(struct smoothfs_sb_info *sbi, size_t max)
 	struct smoothfs_listing_cache *lc = &sbi->listings;
 	bool more;
 
+	spin_lock(&lc->lock);
 	WRITE_ONCE(lc->max_entries, max);
+	spin_unlock(&lc->lock);
 	do {
 		LIST_HEAD(victims);
 
 		spin_lock(&lc->lock);
-		smoothfs_listing_evict(lc, max, 0, &victims);
+		smoothfs_listing_evict(lc, 0, &victims);
 		more = lc->entries > max && !list_empty(&lc->lru);
 		spin_unlock(&lc->lock);
 		smoothfs_listing_put_all(&victims);

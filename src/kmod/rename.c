@@ -400,6 +400,11 @@ int smoothfs_rename(smoothfs_idmap_t *idmap, struct inode *old_dir, struct dentr
 	revert_creds(old_cred);
 	/* FS_RENAME_DOES_D_MOVE: under rename_sem, unlike the VFS's own. */
 	if (!err) {
+		/* What a slower tier holds under each name stays with the name. */
+		if (flags & RENAME_EXCHANGE)
+			swap(c.oe->shadows, c.ne->shadows);
+		else
+			c.oe->shadows |= c.ne->shadows;
 		d_move(old, new);
 		if (tmp)
 			d_move(new, tmp);

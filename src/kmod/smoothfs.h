@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
@@ -55,13 +56,13 @@ struct smoothfs_stats {
 };
 
 /* listing.c: directories' merged listings kept between opens. */
-#define SMOOTHFS_LISTING_CACHE_DEFAULT	131072	/* entries, about 10 MiB */
+#define SMOOTHFS_LISTING_CACHE_DEFAULT	131072	/* entries: 9-12 MiB with short names */
 #define SMOOTHFS_LISTING_CACHE_MAX	(16 << 20)
 
 struct smoothfs_listing_cache {
 	spinlock_t lock;		/* lru, entries, each inode's listing */
 	struct list_head lru;		/* kept listings, least recently used first */
-	size_t entries;			/* in the kept listings */
+	size_t entries;			/* in the kept listings, at least 1 each */
 	size_t max_entries;		/* sysfs listing_cache_entries; READ_ONCE */
 };
 
@@ -289,11 +290,13 @@ void smoothfs_inomap_free(struct smoothfs_sb_info *sbi);
 void smoothfs_listing_cache_init(struct smoothfs_listing_cache *lc);
 void smoothfs_listing_cache_resize(struct smoothfs_sb_info *sbi, size_t max);
 struct smoothfs_listing *smoothfs_listing_alloc(void);
+void smoothfs_listing_hold(struct smoothfs_listing *l);
 void smoothfs_listing_put(struct smoothfs_listing *l);
 struct smoothfs_listing *smoothfs_listing_get(struct inode *dir);
 void smoothfs_listing_keep(struct inode *dir, struct smoothfs_listing *l);
 void smoothfs_listing_forget(struct inode *dir);
 u32 smoothfs_listing_begin(struct inode *dir);
+bool smoothfs_listing_moved(struct inode *dir, const struct smoothfs_listing *l);
 void smoothfs_listing_moving(struct inode *dir);
 
 /* journal.c: <tier0>/.smoothfs/journal, open move transactions only. */

@@ -17,6 +17,8 @@
  *                          listings may hold together (listing.c),
  *                          0..16777216; 0 keeps none.  A lower value
  *                          evicts at once.
+ *   listing_cache_used ro  the entries kept listings hold now (an empty
+ *                          listing counts as one)
  *   creates spills moves cutover_waits journal_commits journal_flushes
  *   close_batches heat_records heat_waits tier_faults tier_faults_suppressed
  *   listing_hits listing_builds
@@ -174,6 +176,12 @@ static ssize_t listing_cache_entries_store(struct kobject *kobj, struct kobj_att
 	return count;
 }
 
+static ssize_t listing_cache_used_show(struct kobject *kobj, struct kobj_attribute *attr,
+				       char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", READ_ONCE(smoothfs_kobj_sbi(kobj)->listings.entries));
+}
+
 /* A read-only counter of struct smoothfs_stats. */
 struct smoothfs_counter_attr {
 	struct kobj_attribute attr;
@@ -215,12 +223,14 @@ static struct kobj_attribute smoothfs_attr_heat_interval_ms = __ATTR_RW(heat_int
 static struct kobj_attribute smoothfs_attr_reserve_pct = __ATTR_RW(reserve_pct);
 static struct kobj_attribute smoothfs_attr_listing_cache_entries =
 	__ATTR_RW(listing_cache_entries);
+static struct kobj_attribute smoothfs_attr_listing_cache_used = __ATTR_RO(listing_cache_used);
 
 static struct attribute *smoothfs_pool_attrs[] = {
 	&smoothfs_attr_tiers.attr,
 	&smoothfs_attr_heat_interval_ms.attr,
 	&smoothfs_attr_reserve_pct.attr,
 	&smoothfs_attr_listing_cache_entries.attr,
+	&smoothfs_attr_listing_cache_used.attr,
 	&smoothfs_counters[0].attr.attr,
 	&smoothfs_counters[1].attr.attr,
 	&smoothfs_counters[2].attr.attr,
@@ -237,8 +247,8 @@ static struct attribute *smoothfs_pool_attrs[] = {
 	NULL,
 };
 
-/* Every counter listed above: the tiers, three settings, the counters, NULL. */
-static_assert(ARRAY_SIZE(smoothfs_pool_attrs) == 4 + ARRAY_SIZE(smoothfs_counters) + 1);
+/* Every attribute listed above: tiers, three settings, a gauge, the counters, NULL. */
+static_assert(ARRAY_SIZE(smoothfs_pool_attrs) == 5 + ARRAY_SIZE(smoothfs_counters) + 1);
 ATTRIBUTE_GROUPS(smoothfs_pool);
 
 static void smoothfs_pool_kobj_release(struct kobject *kobj)

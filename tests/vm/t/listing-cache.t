@@ -10,7 +10,7 @@
 # (the super block warns otherwise, which fails the run).
 . "$SMOOTHFS_SRC/tests/vm/lib.sh"
 
-plan 57
+plan 62
 
 export LC_ALL=C
 uuid=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a81
@@ -64,6 +64,15 @@ is "$(names d)" "$(truth d)" "the second listing is the same"
 is "$(since)" "1 1" "and was served from the cache"
 is "$(ino_mismatches d)" 0 "d_ino equals st_ino in a served listing"
 is "$(names d | grep -o dup | wc -l)" 1 "a name on two tiers is listed once"
+# An open directory: a name created after its first read is in the next
+# read after rewinddir (lseek to 0), not before.
+perl -e 'opendir(my $d, $ARGV[0]) or die; my @a = readdir($d);
+	open(my $f, ">", "$ARGV[0]/rw") or die; close($f); my @b = readdir($d);
+	rewinddir($d); my @c = readdir($d); print scalar(@a), " ", scalar(@b), " ", scalar(@c), "\n"' \
+	"$mnt/d" >/tmp/lc-rewind.out
+n=$(ls -a "$mnt/d" | wc -l)
+is "$(cat /tmp/lc-rewind.out)" "$((n - 1)) 0 $n" "rewinddir shows a name created meanwhile"
+rm "$mnt/d/rw"
 
 # --- every change through the pool is in the next listing -----------------
 check_change() {
@@ -90,9 +99,15 @@ check_change "rename in" mv "$mnt/e/q" "$mnt/d/"
 check_change "rename over an existing name" mv "$mnt/d/fifo" "$mnt/d/b"
 check_change "RENAME_NOREPLACE" "$r2" noreplace "$mnt/d/sym" "$mnt/e/sym2"
 mkdir "$mnt/e/xdir"
-check_change "RENAME_EXCHANGE of a file and a directory" "$r2" exchange "$mnt/d/a" "$mnt/e/xdir"
-is "$(stat -c %F "$mnt/d/a") $(ls -l "$mnt/d" | awk '$NF == "a" { print substr($1, 1, 1) }')" \
-	"directory d" "after the exchange the listing's d_type follows (ls -l)"
+# d_type of NAME in DIR as the listing gives it: d(irectory) or o(ther).
+d_type() {
+	python3 -c 'import os, sys
+print(*["d" if e.is_dir(follow_symlinks=False) else "o" for e in os.scandir(sys.argv[1]) if e.name == sys.argv[2]])' "$mnt/$1" "$2"
+}
+is "$(d_type d a) $(d_type e xdir)" "o d" "before an exchange: a is a file, xdir a directory"
+"$r2" exchange "$mnt/d/a" "$mnt/e/xdir"
+is "$(d_type d a) $(d_type e xdir) $(stat -c %F "$mnt/d/a")" "d o directory" \
+	"after RENAME_EXCHANGE of the two both listings' d_type follow"
 mark
 names d >/dev/null
 touch "$mnt/d/b" "$mnt/d/c"
@@ -100,6 +115,8 @@ echo more >>"$mnt/d/c"
 chmod 600 "$mnt/d/c"
 names d >/dev/null
 is "$(since)" "0 2" "writes, touch and chmod keep the listing"
+is "$(cat "$sys/listing_cache_used")" "$(($(names d | wc -w) + $(names e | wc -w) + $(names m 2>/dev/null | wc -w)))" \
+	"listing_cache_used is the entries of the kept listings (d and e)"
 is "$(ino_mismatches d) $(ino_mismatches e)" "0 0" "d_ino equals st_ino after the changes"
 
 # --- moves keep the listing and its d_ino ----------------------------------
@@ -162,11 +179,15 @@ is "$(ino_mismatches m)" 0 "d_ino equals st_ino after the moves"
 # --- the bound ---------------------------------------------------------------
 mkdir "$mnt/s1" "$mnt/s2" "$mnt/big"
 touch "$mnt/s1/"{1,2,3,4,5,6} "$mnt/s2/"{1,2,3,4,5,6} "$mnt/big/"{1,2,3,4,5,6,7,8,9,10,11}
+mkdir "$mnt/empty"
 run_ok "listing_cache_entries takes 0" -- sh -c "echo 0 >'$sys/listing_cache_entries'"
+is "$(cat "$sys/listing_cache_used")" 0 "which drops every kept listing"
 mark
 names s1 >/dev/null
 names s1 >/dev/null
-is "$(since)" "2 0" "with 0 nothing is kept"
+names empty >/dev/null
+names empty >/dev/null
+is "$(since) $(cat "$sys/listing_cache_used")" "4 0 0" "with 0 nothing is kept, not even an empty listing"
 run_ok "listing_cache_entries takes 10" -- sh -c "echo 10 >'$sys/listing_cache_entries'"
 mark
 names big >/dev/null
@@ -174,14 +195,14 @@ names big >/dev/null
 is "$(since)" "2 0" "a listing larger than the bound is not kept"
 names s1 >/dev/null
 names s1 >/dev/null
-is "$(since)" "3 1" "one within it is"
+is "$(since) $(cat "$sys/listing_cache_used")" "3 1 6" "one within it is"
 names s2 >/dev/null
 names s2 >/dev/null
 is "$(since)" "4 2" "the next one is kept too ..."
 names s1 >/dev/null
 is "$(since)" "5 2" "... and evicted the least recently used (s1: read again)"
 names s1 >/dev/null
-is "$(since)" "5 3" "which is kept in its place"
+is "$(since) $(cat "$sys/listing_cache_used")" "5 3 6" "which is kept in its place"
 run_ok "listing_cache_entries takes 16777216" -- sh -c "echo 16777216 >'$sys/listing_cache_entries'"
 for bad in abc -1 16777217 99999999999999999999 "" "1 2" 0x10; do
 	run_fails "Invalid argument" "listing_cache_entries refuses '$bad' with EINVAL" -- \
@@ -193,10 +214,13 @@ run_fails "Permission denied" "only root writes listing_cache_entries" -- \
 
 # --- reclaim and unmount ------------------------------------------------------
 names s2 >/dev/null
+names empty >/dev/null
+is "$(cat "$sys/listing_cache_used")" 13 "s1, s2 and the empty directory are kept (6 + 6 + 1)"
 echo 2 >/proc/sys/vm/drop_caches
+is "$(cat "$sys/listing_cache_used")" 0 "evicted directory inodes take their listings along"
 mark
 names s2 >/dev/null
-is "$(since)" "1 0" "an evicted directory inode took its listing along"
+is "$(since)" "1 0" "and the next listing is read from the tiers"
 names d >/dev/null
 names e >/dev/null
 umount "$mnt"

@@ -22,7 +22,7 @@ mount -t smoothfs -o "pool=tank,uuid=$uuid,tiers=/t0:/t1:/t 2" none "$mnt"
 [ -d "$sys" ]
 ok $? "the pool's directory appears at mount"
 is "$(ls "$sys" | tr '\n' ' ')" \
-	"close_batches creates cutover_waits heat_interval_ms heat_records heat_waits journal_commits journal_flushes listing_builds listing_cache_entries listing_hits moves reserve_pct spills tier_faults tier_faults_suppressed tiers " \
+	"close_batches creates cutover_waits heat_interval_ms heat_records heat_waits journal_commits journal_flushes listing_builds listing_cache_entries listing_cache_used listing_hits moves reserve_pct spills tier_faults tier_faults_suppressed tiers " \
 	"its attributes"
 cat "$sys/tiers" | sed 's/^/# /'
 is "$(sed 's/ 0x[0-9a-f]*$/ CAPS/' "$sys/tiers" | tr '\n' '|')" '0 /t0 CAPS|1 /t1 CAPS|2 /t\0402 CAPS|' \
