@@ -450,24 +450,22 @@ static struct smoothfs_listing *smoothfs_listing_current(struct file *file)
 /*
  * f_pos is an index into the open's listing (after . and ..); a rewind
  * (to before the dots) takes the directory's current listing, kept or
- * new.  An empty listing leaves f_pos at 2, so 2 itself is no rewind.  getdents
- * holds f_pos_lock, but callers in the kernel may share a file without
- * it: the open's listing is swapped under f_lock and read through a
- * reference of our own.
+ * new, before the dots go out, so that a failure leaves nothing emitted
+ * and no older listing to go on with.  An empty listing leaves f_pos at
+ * 2, so 2 itself is no rewind.  getdents holds f_pos_lock, but callers in
+ * the kernel may share a file without it: the open's listing is swapped
+ * under f_lock and read through a reference of our own.
  */
 static int smoothfs_iterate(struct file *file, struct dir_context *ctx)
 {
 	struct smoothfs_listing *l, *old;
-	bool rewound = ctx->pos < 2;
 
-	if (!dir_emit_dots(file, ctx))
-		return 0;
 	spin_lock(&file->f_lock);
 	l = file->private_data;
 	if (l)
 		smoothfs_listing_hold(l);
 	spin_unlock(&file->f_lock);
-	if (!l || rewound) {
+	if (!l || ctx->pos < 2) {
 		smoothfs_listing_put(l);
 		l = smoothfs_listing_current(file);
 		if (IS_ERR(l))
@@ -478,6 +476,10 @@ static int smoothfs_iterate(struct file *file, struct dir_context *ctx)
 		file->private_data = l;
 		spin_unlock(&file->f_lock);
 		smoothfs_listing_put(old);
+	}
+	if (!dir_emit_dots(file, ctx)) {
+		smoothfs_listing_put(l);
+		return 0;
 	}
 	while (ctx->pos - 2 < l->count) {
 		struct smoothfs_dirent *de = l->entries[ctx->pos - 2];

@@ -70,8 +70,11 @@ static void smoothfs_listing_release(struct kref *ref)
 	struct smoothfs_listing *l = container_of(ref, struct smoothfs_listing, ref);
 	size_t i;
 
-	for (i = 0; i < l->count; i++)
+	for (i = 0; i < l->count; i++) {
 		kfree(l->entries[i]);
+		if (!(i % 4096))
+			cond_resched();
+	}
 	kvfree(l->entries);
 	kfree(l);
 }
@@ -237,7 +240,8 @@ void smoothfs_listing_cache_resize(struct smoothfs_sb_info *sbi, size_t max)
 
 		spin_lock(&lc->lock);
 		smoothfs_listing_evict(lc, 0, &victims);
-		more = lc->entries > max && !list_empty(&lc->lru);
+		/* Against the bound now: another write may have raised it. */
+		more = lc->entries > lc->max_entries && !list_empty(&lc->lru);
 		spin_unlock(&lc->lock);
 		smoothfs_listing_put_all(&victims);
 		cond_resched();
